@@ -1,0 +1,17 @@
+"""Callbacks for ``fit`` (Keras names and arguments)."""
+
+from brickwork.callbacks.base import Callback, CallbackList, History
+from brickwork.callbacks.files import CSVLogger, ModelCheckpoint
+from brickwork.callbacks.progbar import ProgbarLogger
+from brickwork.callbacks.training_control import (
+    EarlyStopping,
+    LambdaCallback,
+    LearningRateScheduler,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
+
+__all__ = [
+    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+    "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
+]

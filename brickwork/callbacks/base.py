@@ -1,0 +1,99 @@
+"""Callback base class, the list that dispatches to callbacks, and History."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Callback:
+    """Hooks called by ``fit``/``evaluate``/``predict``; override the ones you need.
+
+    ``self.model`` is the model being trained and ``self.params`` holds
+    ``epochs``, ``steps`` and ``verbose``.
+    """
+
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.params: dict[str, Any] = {}
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.params = params
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None: ...
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None: ...
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None: ...
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None: ...
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None: ...
+    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None: ...
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None: ...
+    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+
+
+class CallbackList(Callback):
+    """Forwards every hook to each callback in order."""
+
+    def __init__(self, callbacks: list[Callback] | None = None, model: Any = None, **params: Any) -> None:
+        super().__init__()
+        self.callbacks = list(callbacks or [])
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be Callback instances; got {cb!r}.")
+        if model is not None:
+            self.set_model(model)
+        if params:
+            self.set_params(params)
+
+    def set_model(self, model: Any) -> None:
+        super().set_model(model)
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        super().set_params(params)
+        for cb in self.callbacks:
+            cb.set_params(params)
+
+    def _dispatch(self, hook: str, *args: Any) -> None:
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args)
+
+    def on_train_begin(self, logs=None): self._dispatch("on_train_begin", logs)
+    def on_train_end(self, logs=None): self._dispatch("on_train_end", logs)
+    def on_epoch_begin(self, epoch, logs=None): self._dispatch("on_epoch_begin", epoch, logs)
+    def on_epoch_end(self, epoch, logs=None): self._dispatch("on_epoch_end", epoch, logs)
+    def on_train_batch_begin(self, batch, logs=None): self._dispatch("on_train_batch_begin", batch, logs)
+    def on_train_batch_end(self, batch, logs=None): self._dispatch("on_train_batch_end", batch, logs)
+    def on_test_begin(self, logs=None): self._dispatch("on_test_begin", logs)
+    def on_test_end(self, logs=None): self._dispatch("on_test_end", logs)
+    def on_test_batch_begin(self, batch, logs=None): self._dispatch("on_test_batch_begin", batch, logs)
+    def on_test_batch_end(self, batch, logs=None): self._dispatch("on_test_batch_end", batch, logs)
+    def on_predict_begin(self, logs=None): self._dispatch("on_predict_begin", logs)
+    def on_predict_end(self, logs=None): self._dispatch("on_predict_end", logs)
+    def on_predict_batch_begin(self, batch, logs=None): self._dispatch("on_predict_batch_begin", batch, logs)
+    def on_predict_batch_end(self, batch, logs=None): self._dispatch("on_predict_batch_end", batch, logs)
+
+
+class History(Callback):
+    """Records the epoch logs: ``history.history['loss']``, ``['val_loss']``, ... (returned by ``fit``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)

@@ -1,0 +1,168 @@
+"""The :class:`Function` node and the backward pass.
+
+Every differentiable primitive subclasses :class:`Function` and defines
+
+* ``forward(*arrays) -> array | tuple[array, ...]`` on raw NumPy arrays, and
+* ``backward(*grad_outputs) -> grad | tuple[grad, ...]``, returning
+  :math:`\\partial L/\\partial x_i` for each input given
+  :math:`\\partial L/\\partial y_j` for each output (``None`` for an input that
+  needs no gradient; ``self.needs_input_grad[i]`` says which do).
+
+A function object is used once: calling it records the node (when gradients
+are on and some input requires them) and the backward pass frees its saved
+buffers as soon as it has run, unless ``retain_graph=True``.
+
+The backward pass is iterative, not recursive: functions are taken from a heap
+ordered by *generation* (one more than the newest input), so a node runs only
+after every consumer of its outputs has sent its gradient back, and graphs of
+any depth or sequence length run without touching Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+import heapq
+import weakref
+from typing import Any
+
+import numpy as np
+
+from brickwork.engine import config
+from brickwork.engine.tensor import Tensor, as_array
+
+
+class Function:
+    """Base class of every differentiable primitive (see module docstring)."""
+
+    inputs: tuple[Tensor, ...]
+    needs_input_grad: tuple[bool, ...]
+
+    def __call__(self, *inputs: Any) -> Any:
+        dtype = None
+        for x in inputs:
+            if isinstance(x, Tensor) and x.data.dtype.kind == "f":
+                dtype = x.data.dtype
+                break
+        tensors = tuple(x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs)
+        outputs = self.forward(*(t.data for t in tensors))
+        single = not isinstance(outputs, tuple)
+        if single:
+            outputs = (outputs,)
+        results = tuple(Tensor(y) for y in outputs)
+        if config.grad_enabled():
+            needs = tuple(t.requires_grad for t in tensors)
+            if any(needs):
+                self.needs_input_grad = needs
+                self.generation = max(t.generation for t in tensors)
+                self.inputs = tensors
+                self._outputs = tuple(weakref.ref(r) for r in results)
+                self._output_meta = tuple((y.shape, y.dtype) for y in outputs)
+                for i, r in enumerate(results):
+                    r.creator = self
+                    r.requires_grad = True
+                    r.generation = self.generation + 1
+                    r._out_index = i
+        return results[0] if single else results
+
+    def forward(self, *xs: np.ndarray) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, *gys: np.ndarray) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} has no backward.")
+
+    def __lt__(self, other: Function) -> bool:  # heap tie-breaker
+        return id(self) < id(other)
+
+
+def _constant(value: Any, dtype: np.dtype | None) -> Tensor:
+    arr = np.asarray(value)
+    if dtype is not None and arr.dtype.kind in "fiub" and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return Tensor(as_array(arr))
+
+
+def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None:
+    """Accumulate :math:`\\partial\\,\\text{root}/\\partial x` into ``x.grad`` for every leaf."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward() called on a tensor that does not require grad "
+            "(no input of its graph has requires_grad=True, or it was made under no_grad())."
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"grad can be created implicitly only for a single-element output; got shape {root.shape}."
+            )
+        g = np.ones_like(root.data)
+    else:
+        g = as_array(grad.data if isinstance(grad, Tensor) else grad, root.data.dtype)
+        if g.shape != root.shape:
+            raise ValueError(f"backward(grad=...) has shape {g.shape} but the tensor has shape {root.shape}.")
+    if root.creator is None:
+        _accumulate_leaf(root, g)
+        return
+
+    pending: dict[tuple[int, int], np.ndarray] = {}
+    heap: list[tuple[int, int, Function]] = []
+    queued: set[int] = set()
+
+    def push(f: Function) -> None:
+        if id(f) not in queued:
+            queued.add(id(f))
+            heapq.heappush(heap, (-f.generation, id(f), f))
+
+    root_fn = root.creator
+    if not hasattr(root_fn, "inputs"):
+        raise RuntimeError(
+            "Trying to backward through the graph a second time: its buffers were freed. "
+            "Pass retain_graph=True to the first backward() call."
+        )
+    pending[(id(root_fn), root._out_index)] = g
+    push(root_fn)
+    while heap:
+        _, fid, f = heapq.heappop(heap)
+        if not hasattr(f, "inputs"):
+            raise RuntimeError(
+                "Trying to backward through part of a graph a second time: its buffers were freed. "
+                "Pass retain_graph=True to the first backward() call."
+            )
+        gys = []
+        for i, (shape, dtype) in enumerate(f._output_meta):
+            gy = pending.pop((fid, i), None)
+            out = f._outputs[i]()
+            if gy is None:
+                gy = np.zeros(shape, dtype)
+            elif out is not None and out._retain_grad:
+                out.grad = gy if out.grad is None else out.grad + gy
+            gys.append(gy)
+        gxs = f.backward(*gys)
+        if not isinstance(gxs, tuple):
+            gxs = (gxs,)
+        for x, gx, needed in zip(f.inputs, gxs, f.needs_input_grad):
+            if not needed or gx is None:
+                continue
+            if gx.shape != x.data.shape:
+                raise RuntimeError(
+                    f"{type(f).__name__}.backward returned a gradient of shape {gx.shape} "
+                    f"for an input of shape {x.data.shape}."
+                )
+            if gx.dtype != x.data.dtype:
+                gx = gx.astype(x.data.dtype)
+            creator = x.creator
+            if creator is None:
+                _accumulate_leaf(x, gx)
+                continue
+            key = (id(creator), x._out_index)
+            if key in pending:
+                pending[key] = pending[key] + gx
+            else:
+                pending[key] = gx
+            push(creator)
+        if not retain_graph:
+            f.__dict__.clear()  # free saved inputs and buffers
+
+
+def _accumulate_leaf(x: Tensor, g: np.ndarray) -> None:
+    if x.grad is None:
+        x.grad = g.copy()  # never alias a buffer that another leaf may also receive
+    else:
+        x.grad = x.grad + g

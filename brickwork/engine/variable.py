@@ -1,0 +1,61 @@
+"""Variables: the trainable (and non-trainable) state that layers own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from brickwork.engine.tensor import Tensor
+
+
+class Variable(Tensor):
+    """A leaf :class:`Tensor` that a layer owns and an optimizer updates in place.
+
+    Parameters
+    ----------
+    value : ndarray
+        Initial value (its dtype is kept).
+    name : str
+        Short name (``'kernel'``); ``path`` adds the owner (``'dense/kernel'``).
+    trainable : bool
+        Trainable variables receive gradients; non-trainable ones (batch-norm
+        moving statistics) are updated by their layer.
+    regularizer, constraint : callable, optional
+        Penalty added to the loss; projection applied after each update.
+    """
+
+    def __init__(self, value: Any, name: str = "variable", trainable: bool = True,
+                 regularizer: Any = None, constraint: Any = None, path: str | None = None) -> None:
+        super().__init__(np.array(value, copy=True), requires_grad=trainable, name=name)
+        self._trainable = trainable
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self.path = path or name
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        self.requires_grad = bool(value)
+
+    def assign(self, value: Any) -> None:
+        """Overwrite the value in place (shape must match)."""
+        value = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if value.shape != self.data.shape:
+            raise ValueError(
+                f"Cannot assign a value of shape {value.shape} to variable '{self.path}' of shape {self.data.shape}."
+            )
+        self.data[...] = value
+
+    def assign_add(self, delta: Any) -> None:
+        self.data += np.asarray(delta, self.data.dtype)
+
+    def assign_sub(self, delta: Any) -> None:
+        self.data -= np.asarray(delta, self.data.dtype)
+
+    def __repr__(self) -> str:
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, trainable={self.trainable}>"

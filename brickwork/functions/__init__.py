@@ -1,0 +1,60 @@
+"""The differentiable primitives: stateless functions of tensors.
+
+Each ``snake_case`` function here creates a one-shot
+:class:`~brickwork.engine.function.Function` node whose class (``CamelCase``,
+in the submodule) holds the forward and the hand-written backward with its
+math in the docstring. Layers hold parameters and call these.
+"""
+
+from brickwork.functions.activations import (
+    elu,
+    gelu,
+    hard_sigmoid,
+    leaky_relu,
+    log_softmax,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    tanh,
+)
+from brickwork.functions.arithmetic import add, divide, multiply, negative, power, square, subtract
+from brickwork.functions.crossentropy import (
+    sigmoid_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits,
+)
+from brickwork.functions.dropout import dropout
+from brickwork.functions.elementwise import abs, clip, exp, log, maximum, minimum, sqrt, where
+from brickwork.functions.linalg import linear, matmul
+from brickwork.functions.normalization import batch_norm, layer_norm
+from brickwork.functions.reduction import max, mean, min, sum
+from brickwork.functions.shape import (
+    broadcast_to,
+    cast,
+    concatenate,
+    expand,
+    expand_dims,
+    flatten,
+    gather,
+    getitem,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    transpose,
+)
+
+__all__ = [
+    "abs", "add", "batch_norm", "broadcast_to", "cast", "clip", "concatenate", "divide", "dropout",
+    "elu", "exp", "expand", "expand_dims", "flatten", "gather", "gelu", "getitem", "hard_sigmoid",
+    "layer_norm", "leaky_relu", "linear", "log", "log_softmax", "matmul", "max", "maximum", "mean",
+    "min", "minimum", "multiply", "negative", "power", "relu", "relu6", "reshape", "selu",
+    "sigmoid", "sigmoid_cross_entropy_with_logits", "silu", "softmax",
+    "softmax_cross_entropy_with_logits", "softplus", "softsign", "sparse_softmax_cross_entropy_with_logits",
+    "split", "sqrt", "square", "squeeze", "stack", "subtract", "sum", "tanh", "transpose", "where",
+]

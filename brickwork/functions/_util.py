@@ -1,0 +1,55 @@
+"""Helpers shared by the primitives' backward passes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum a broadcast gradient back to ``shape``.
+
+    If :math:`y = \\mathrm{broadcast}(x)`, every element of :math:`x` was copied
+    to several elements of :math:`y`, so
+    :math:`\\partial L/\\partial x = \\sum_{\\text{copies}} \\partial L/\\partial y`.
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def normalize_axis(axis: int | tuple[int, ...] | list[int] | None, ndim: int) -> tuple[int, ...]:
+    """Return ``axis`` as a sorted tuple of non-negative axes (all axes for None)."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    out = []
+    for a in axis:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of range for a tensor of rank {ndim}.")
+        out.append(a % ndim)
+    return tuple(sorted(out))
+
+
+def scatter_add_rows(num_rows: int, index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Return ``out`` of shape ``(num_rows, d)`` with ``out[index[i]] += values[i]``.
+
+    A sort-and-segment-sum replacement for ``np.add.at`` (whose unbuffered loop is
+    slow): rows are ordered by destination, each run of equal destinations is
+    summed with ``np.add.reduceat`` and written once.
+    """
+    index = np.asarray(index).reshape(-1)
+    values = values.reshape(index.size, -1)
+    out = np.zeros((num_rows, values.shape[1]), dtype=values.dtype)
+    if index.size == 0:
+        return out
+    order = np.argsort(index, kind="stable")
+    sorted_index = index[order]
+    starts = np.flatnonzero(np.r_[True, sorted_index[1:] != sorted_index[:-1]])
+    out[sorted_index[starts]] = np.add.reduceat(values[order], starts, axis=0)
+    return out

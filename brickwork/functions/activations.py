@@ -1,0 +1,311 @@
+"""Activation functions as differentiable primitives.
+
+Each saves what its derivative needs (often the output itself) and applies
+the chain rule :math:`\\bar x = \\bar y \\odot f'(x)` in backward.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from brickwork.engine.function import Function
+
+try:  # SciPy is optional; its erf is vectorised C. math.erf is the exact fallback.
+    from scipy.special import erf as _erf
+except ImportError:  # pragma: no cover - exercised only without SciPy
+    _erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
+
+    def _erf(x):
+        return _erf_scalar(x).astype(x.dtype)
+
+
+class Tanh(Function):
+    r""":math:`y = \tanh x`, :math:`f'(x) = 1 - y^2`."""
+
+    def forward(self, x):
+        self.y = np.tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (1 - self.y * self.y)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """Overflow-free logistic :math:`1/(1+e^{-x})`, accurate in both tails."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Function):
+    r""":math:`y = \sigma(x) = 1/(1+e^{-x})`, :math:`f'(x) = y(1-y)`.
+
+    Computed as :math:`1/(1+e^{-|x|})` or :math:`e^{-|x|}/(1+e^{-|x|})` by sign,
+    so neither tail overflows or loses its small values.
+    """
+
+    def forward(self, x):
+        self.y = _sigmoid(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y * (1 - self.y)
+
+
+class ReLU(Function):
+    r""":math:`y = \max(x, 0)`, :math:`f'(x) = [x > 0]`."""
+
+    def forward(self, x):
+        self.mask = x > 0
+        return np.where(self.mask, x, np.zeros((), x.dtype))
+
+    def backward(self, gy):
+        return gy * self.mask
+
+
+class ReLU6(Function):
+    r""":math:`y = \min(\max(x, 0), 6)`, :math:`f'(x) = [0 < x < 6]`."""
+
+    def forward(self, x):
+        self.mask = (x > 0) & (x < 6)
+        return np.clip(x, 0, 6)
+
+    def backward(self, gy):
+        return gy * self.mask
+
+
+class LeakyReLU(Function):
+    r""":math:`y = x` for :math:`x > 0`, else :math:`\alpha x`; :math:`f' = 1` or :math:`\alpha`."""
+
+    def __init__(self, negative_slope=0.2):
+        self.alpha = negative_slope
+
+    def forward(self, x):
+        self.mask = x > 0
+        return np.where(self.mask, x, x * x.dtype.type(self.alpha))
+
+    def backward(self, gy):
+        return np.where(self.mask, gy, gy * gy.dtype.type(self.alpha))
+
+
+class ELU(Function):
+    r""":math:`y = x` for :math:`x > 0`, else :math:`\alpha(e^x - 1)`;
+    :math:`f' = 1` or :math:`y + \alpha`."""
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def forward(self, x):
+        self.mask = x > 0
+        self.y = np.where(self.mask, x, self.alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
+        return self.y
+
+    def backward(self, gy):
+        return np.where(self.mask, gy, gy * (self.y + self.alpha))
+
+
+class SELU(Function):
+    r"""Scaled ELU :math:`y = \lambda\,\mathrm{elu}_\alpha(x)` with Klambauer et al.'s
+    :math:`\alpha \approx 1.6733`, :math:`\lambda \approx 1.0507`."""
+
+    alpha = 1.6732632423543772848170429916717
+    scale = 1.0507009873554804934193349852946
+
+    def forward(self, x):
+        self.mask = x > 0
+        self.neg = self.scale * self.alpha * np.exp(np.minimum(x, 0))
+        return np.where(self.mask, self.scale * x, self.neg - self.scale * self.alpha).astype(x.dtype)
+
+    def backward(self, gy):
+        return np.where(self.mask, gy * self.scale, gy * self.neg)
+
+
+class Softplus(Function):
+    r""":math:`y = \ln(1 + e^x)`, computed as :math:`\max(x,0) + \ln(1+e^{-|x|})`;
+    :math:`f'(x) = \sigma(x)`."""
+
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+    def backward(self, gy):
+        return gy * _sigmoid(self.x)
+
+
+class Softsign(Function):
+    r""":math:`y = x / (1 + |x|)`, :math:`f'(x) = 1/(1+|x|)^2`."""
+
+    def forward(self, x):
+        self.d = 1 + np.abs(x)
+        return x / self.d
+
+    def backward(self, gy):
+        return gy / (self.d * self.d)
+
+
+class SiLU(Function):
+    r"""Swish :math:`y = x\,\sigma(x)`, :math:`f'(x) = \sigma(x)(1 + x(1 - \sigma(x)))`."""
+
+    def forward(self, x):
+        self.x, self.s = x, _sigmoid(x)
+        return x * self.s
+
+    def backward(self, gy):
+        s = self.s
+        return gy * s * (1 + self.x * (1 - s))
+
+
+class GELU(Function):
+    r"""Gaussian error linear unit.
+
+    Exact (``approximate=False``, Keras's default):
+    :math:`y = x\,\Phi(x) = \tfrac{x}{2}(1 + \mathrm{erf}(x/\sqrt2))`,
+    :math:`f'(x) = \Phi(x) + x\,\varphi(x)`.
+
+    Tanh form: :math:`y = \tfrac{x}{2}(1 + \tanh u)`,
+    :math:`u = \sqrt{2/\pi}(x + 0.044715 x^3)`,
+    :math:`f' = \tfrac12(1+\tanh u) + \tfrac{x}{2}(1-\tanh^2 u)\,\sqrt{2/\pi}(1 + 3\cdot0.044715x^2)`.
+    """
+
+    def __init__(self, approximate=False):
+        self.approximate = approximate
+
+    def forward(self, x):
+        self.x = x
+        if self.approximate:
+            c = math.sqrt(2 / math.pi)
+            self.t = np.tanh(c * (x + 0.044715 * x ** 3))
+            return (0.5 * x * (1 + self.t)).astype(x.dtype)
+        self.cdf = (0.5 * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype)
+        return x * self.cdf
+
+    def backward(self, gy):
+        x = self.x
+        if self.approximate:
+            c = math.sqrt(2 / math.pi)
+            t = self.t
+            d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+            return gy * d
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return gy * (self.cdf + x * pdf)
+
+
+class HardSigmoid(Function):
+    r"""Keras 3's :math:`y = \mathrm{relu6}(x + 3)/6`; :math:`f' = 1/6` on :math:`-3 < x < 3`."""
+
+    def forward(self, x):
+        self.mask = (x > -3) & (x < 3)
+        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype)
+
+    def backward(self, gy):
+        return gy * self.mask / 6
+
+
+class Softmax(Function):
+    r"""Normalised exponential along ``axis`` (seed 002):
+
+    .. math:: y_j = \frac{e^{z_j - \max z}}{\sum_k e^{z_k - \max z}}, \qquad
+              \bar z = y \odot \bigl(\bar y - \textstyle\sum_k \bar y_k y_k\bigr)
+
+    Subtracting :math:`\max z` leaves :math:`y` unchanged and keeps
+    :math:`e^{\cdot} \le 1`, so large logits never overflow.
+    """
+
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def forward(self, z):
+        e = np.exp(z - z.max(axis=self.axis, keepdims=True))
+        self.y = e / e.sum(axis=self.axis, keepdims=True)
+        return self.y
+
+    def backward(self, gy):
+        y = self.y
+        return y * (gy - (gy * y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    r"""Log of the softmax, :math:`y = z - \max z - \ln\sum_k e^{z_k - \max z}`;
+    :math:`\bar z = \bar y - \mathrm{softmax}(z) \sum_k \bar y_k`."""
+
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def forward(self, z):
+        shifted = z - z.max(axis=self.axis, keepdims=True)
+        self.y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+        return self.y
+
+    def backward(self, gy):
+        return gy - np.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return Tanh()(x)
+
+
+def sigmoid(x):
+    """Logistic sigmoid :math:`1/(1+e^{-x})`."""
+    return Sigmoid()(x)
+
+
+def relu(x):
+    """Rectified linear unit :math:`\\max(x, 0)`."""
+    return ReLU()(x)
+
+
+def relu6(x):
+    """ReLU capped at 6."""
+    return ReLU6()(x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """Leaky ReLU (Keras's default slope 0.2)."""
+    return LeakyReLU(negative_slope)(x)
+
+
+def elu(x, alpha=1.0):
+    """Exponential linear unit."""
+    return ELU(alpha)(x)
+
+
+def selu(x):
+    """Scaled exponential linear unit."""
+    return SELU()(x)
+
+
+def softplus(x):
+    """:math:`\\ln(1 + e^x)`, overflow-free."""
+    return Softplus()(x)
+
+
+def softsign(x):
+    """:math:`x / (1 + |x|)`."""
+    return Softsign()(x)
+
+
+def silu(x):
+    """Swish / SiLU :math:`x\\,\\sigma(x)`."""
+    return SiLU()(x)
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit (exact erf form by default, as Keras)."""
+    return GELU(approximate)(x)
+
+
+def hard_sigmoid(x):
+    """Piecewise-linear sigmoid."""
+    return HardSigmoid()(x)
+
+
+def softmax(x, axis=-1):
+    """Softmax along ``axis`` (numerically stable)."""
+    return Softmax(axis)(x)
+
+
+def log_softmax(x, axis=-1):
+    """Log-softmax along ``axis`` (numerically stable)."""
+    return LogSoftmax(axis)(x)

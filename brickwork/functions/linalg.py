@@ -1,0 +1,90 @@
+"""Matrix products: :func:`matmul` and the fused affine map :func:`linear`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brickwork.engine.function import Function
+from brickwork.functions._util import sum_to
+
+
+class MatMul(Function):
+    r"""Matrix product :math:`Y = A B` with NumPy's ``matmul`` broadcasting.
+
+    .. math::
+        \bar A = \bar Y B^{\top}, \qquad \bar B = A^{\top} \bar Y
+
+    Leading (batch) dimensions broadcast, and their gradients are summed back.
+    1-D operands are promoted as in NumPy and the promotion is undone.
+    """
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, gy):
+        a, b = self.a, self.b
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = gy
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = g @ np.swapaxes(b2, -1, -2)
+            ga = sum_to(ga, a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            if a2.ndim > 2 and b2.ndim == 2:  # fold batch dims into one big GEMM
+                gb = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+            else:
+                gb = sum_to(np.swapaxes(a2, -1, -2) @ g, b2.shape)
+            gb = gb.reshape(b.shape)
+        return ga, gb
+
+
+class Linear(Function):
+    r"""Affine map :math:`Y = X W + b` over the last axis of :math:`X` (Dense's kernel).
+
+    ``X`` is ``(..., n_in)``, ``W`` is ``(n_in, n_out)`` (Keras's kernel layout)
+    and ``b`` is ``(n_out,)``. All leading axes are folded into one, so forward
+    and each gradient are a single BLAS GEMM:
+
+    .. math::
+        \bar X = \bar Y W^{\top}, \qquad \bar W = X^{\top} \bar Y, \qquad
+        \bar b = \textstyle\sum_{\text{rows}} \bar Y
+
+    ``bar X`` is only computed when ``X`` requires a gradient (it does not for
+    the first layer of a network fed with data).
+    """
+
+    def forward(self, x, w, b=None):
+        self.x, self.w = x, w
+        x2 = x.reshape(-1, x.shape[-1])
+        y = x2 @ w
+        if b is not None:
+            y += b
+        return y.reshape(x.shape[:-1] + (w.shape[1],))
+
+    def backward(self, gy):
+        x, w = self.x, self.w
+        g2 = gy.reshape(-1, gy.shape[-1])
+        gx = (g2 @ w.T).reshape(x.shape) if self.needs_input_grad[0] else None
+        gw = x.reshape(-1, x.shape[-1]).T @ g2 if self.needs_input_grad[1] else None
+        if len(self.needs_input_grad) == 3:
+            gb = g2.sum(axis=0) if self.needs_input_grad[2] else None
+            return gx, gw, gb
+        return gx, gw
+
+
+def matmul(a, b):
+    """Matrix product ``a @ b`` (NumPy semantics, batched)."""
+    return MatMul()(a, b)
+
+
+def linear(x, w, b=None):
+    """``x @ w + b`` over the last axis, as one node (see :class:`Linear`)."""
+    if b is None:
+        return Linear()(x, w)
+    return Linear()(x, w, b)

@@ -1,0 +1,245 @@
+"""The loss functions and their class forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from brickwork import functions as F
+from brickwork.engine.tensor import Tensor
+from brickwork.losses.base import Loss, LossFunctionWrapper, standardize_targets
+
+EPSILON = 1e-7  # Keras's backend.epsilon(): probabilities are clipped to [eps, 1 - eps]
+
+
+def _pred(y_pred: Any) -> Tensor:
+    return y_pred if isinstance(y_pred, Tensor) else Tensor(np.asarray(y_pred))
+
+
+def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Per-sample :math:`\frac1d\sum_j (y_j - \hat y_j)^2` (seed 002's MSE)."""
+    y_pred = _pred(y_pred)
+    y_true = standardize_targets(y_true, y_pred, "mean_squared_error")
+    diff = y_pred - y_true
+    return F.mean(diff * diff, axis=-1)
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
+    r"""Per-sample :math:`\frac1d\sum_j |y_j - \hat y_j|`."""
+    y_pred = _pred(y_pred)
+    y_true = standardize_targets(y_true, y_pred, "mean_absolute_error")
+    return F.mean(F.abs(y_pred - y_true), axis=-1)
+
+
+def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
+    r"""Per-sample mean of :math:`\tfrac12 e^2` for :math:`|e| \le \delta`, else
+    :math:`\delta(|e| - \tfrac12\delta)`, with :math:`e = y - \hat y`."""
+    y_pred = _pred(y_pred)
+    y_true = standardize_targets(y_true, y_pred, "huber")
+    err = F.abs(y_pred - y_true)
+    quadratic = err * err * 0.5
+    linear = (err - 0.5 * delta) * delta
+    return F.mean(F.where(err.data <= delta, quadratic, linear), axis=-1)
+
+
+def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0,
+                        axis: int = -1) -> Tensor:
+    r"""Per-sample mean of :math:`-[y\ln p + (1-y)\ln(1-p)]` (seed 002's BCE).
+
+    With ``from_logits=True``, or when ``y_pred`` came out of a sigmoid layer
+    (its logits are remembered), the exact form
+    :math:`\max(z,0) - zy + \ln(1+e^{-|z|})` is used: no overflow and no
+    :math:`\ln 0` even for saturated outputs. Otherwise :math:`p` is clipped to
+    :math:`[10^{-7}, 1-10^{-7}]` as in Keras.
+    """
+    y_pred = _pred(y_pred)
+    y_true = standardize_targets(y_true, y_pred, "binary_crossentropy")
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    logits = y_pred if from_logits else getattr(y_pred, "_keras_logits", None)
+    if logits is not None:
+        return F.mean(F.sigmoid_cross_entropy_with_logits(logits, y_true), axis=axis)
+    p = F.clip(y_pred, EPSILON, 1.0 - EPSILON)
+    return F.mean(-(y_true * F.log(p) + (1.0 - y_true) * F.log(1.0 - p)), axis=axis)
+
+
+def cost_sensitive_binary_crossentropy(y_true: Any, y_pred: Any, alpha: float = 1.0,
+                                       from_logits: bool = False) -> Tensor:
+    r"""Binary cross-entropy where a false positive costs :math:`\alpha` times a false negative.
+
+    Seed 003, example 3: a broker for whom predicting "increase" when the price
+    falls is :math:`\alpha` times worse than the opposite mistake. The penalty of
+    each negative example is scaled by :math:`\alpha`:
+
+    .. math:: \ell = -[\,y \ln p + \alpha (1 - y) \ln(1 - p)\,]
+
+    With logits :math:`z`: :math:`\ell = y\,\mathrm{softplus}(-z) + \alpha(1-y)\,\mathrm{softplus}(z)`.
+    ``alpha=1`` is the ordinary binary cross-entropy.
+    """
+    y_pred = _pred(y_pred)
+    y_true = standardize_targets(y_true, y_pred, "cost_sensitive_binary_crossentropy")
+    logits = y_pred if from_logits else getattr(y_pred, "_keras_logits", None)
+    if logits is not None:
+        elem = y_true * F.softplus(-logits) + (1.0 - y_true) * F.softplus(logits) * alpha
+    else:
+        p = F.clip(y_pred, EPSILON, 1.0 - EPSILON)
+        elem = -(y_true * F.log(p) + (1.0 - y_true) * F.log(1.0 - p) * alpha)
+    return F.mean(elem, axis=-1)
+
+
+def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0,
+                             axis: int = -1) -> Tensor:
+    r"""Per-sample :math:`-\sum_j y_j \ln p_j` over one-hot (or soft) targets (seed 002's CCE).
+
+    Logits (``from_logits=True`` or a softmax output) use the fused stable
+    log-softmax form; probabilities are renormalised and clipped as Keras does.
+    """
+    y_pred = _pred(y_pred)
+    y_true = standardize_targets(y_true, y_pred, "categorical_crossentropy")
+    if label_smoothing:
+        k = y_pred.shape[axis]
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / k
+    logits = y_pred if from_logits else getattr(y_pred, "_keras_logits", None)
+    if logits is not None:
+        return F.softmax_cross_entropy_with_logits(logits, y_true, axis=axis)
+    p = y_pred / F.sum(y_pred, axis=axis, keepdims=True)
+    p = F.clip(p, EPSILON, 1.0 - EPSILON)
+    return -F.sum(y_true * F.log(p), axis=axis)
+
+
+def _check_labels(labels: np.ndarray, num_classes: int, name: str) -> np.ndarray:
+    if labels.dtype.kind == "f":
+        if not np.all(np.mod(labels, 1) == 0):
+            raise ValueError(f"{name}: labels must be integer class indices; got non-integer values.")
+        labels = labels.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        bad = int(labels.min() if labels.min() < 0 else labels.max())
+        raise ValueError(f"{name}: label {bad} is out of range for {num_classes} classes "
+                         f"(valid labels are 0..{num_classes - 1}); labels have shape {labels.shape}.")
+    return labels
+
+
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                                    axis: int = -1) -> Tensor:
+    r"""Per-sample :math:`-\ln p_{k}` for integer labels :math:`k` (no one-hot needed)."""
+    y_pred = _pred(y_pred)
+    y_true = standardize_targets(y_true, y_pred, "sparse_categorical_crossentropy", sparse=True)
+    labels = _check_labels(y_true.data, y_pred.shape[-1], "sparse_categorical_crossentropy")
+    logits = y_pred if from_logits else getattr(y_pred, "_keras_logits", None)
+    if logits is not None:
+        return F.sparse_softmax_cross_entropy_with_logits(logits, labels)
+    p = F.clip(y_pred / F.sum(y_pred, axis=-1, keepdims=True), EPSILON, 1.0 - EPSILON)
+    flat = F.reshape(p, (-1, p.shape[-1]))
+    picked = F.getitem(flat, (np.arange(flat.shape[0]), labels.reshape(-1)))
+    return -F.reshape(F.log(picked), labels.shape)
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+
+
+class MeanSquaredError(LossFunctionWrapper):
+    """Mean squared error (``loss='mse'``)."""
+
+    def __init__(self, name: str = "mean_squared_error", reduction: str = "sum_over_batch_size", **kw: Any):
+        super().__init__(mean_squared_error, name=name, reduction=reduction)
+
+
+class MeanAbsoluteError(LossFunctionWrapper):
+    """Mean absolute error (``loss='mae'``)."""
+
+    def __init__(self, name: str = "mean_absolute_error", reduction: str = "sum_over_batch_size", **kw: Any):
+        super().__init__(mean_absolute_error, name=name, reduction=reduction)
+
+
+class Huber(LossFunctionWrapper):
+    """Huber loss with threshold ``delta``."""
+
+    def __init__(self, delta: float = 1.0, name: str = "huber_loss", reduction: str = "sum_over_batch_size"):
+        super().__init__(huber, name=name, reduction=reduction, delta=delta)
+
+
+class BinaryCrossentropy(LossFunctionWrapper):
+    """Binary cross-entropy (``loss='binary_crossentropy'``)."""
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 name: str = "binary_crossentropy", reduction: str = "sum_over_batch_size"):
+        super().__init__(binary_crossentropy, name=name, reduction=reduction, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+
+
+class CostSensitiveBinaryCrossentropy(LossFunctionWrapper):
+    """Binary cross-entropy where a false positive costs ``alpha`` times a false negative (seed 003)."""
+
+    def __init__(self, alpha: float = 2.0, from_logits: bool = False,
+                 name: str = "cost_sensitive_binary_crossentropy", reduction: str = "sum_over_batch_size"):
+        super().__init__(cost_sensitive_binary_crossentropy, name=name, reduction=reduction, alpha=alpha,
+                         from_logits=from_logits)
+
+
+class CategoricalCrossentropy(LossFunctionWrapper):
+    """Categorical cross-entropy over one-hot targets."""
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 name: str = "categorical_crossentropy", reduction: str = "sum_over_batch_size"):
+        super().__init__(categorical_crossentropy, name=name, reduction=reduction, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+
+
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
+    """Categorical cross-entropy over integer labels."""
+
+    sparse = True
+
+    def __init__(self, from_logits: bool = False, name: str = "sparse_categorical_crossentropy",
+                 reduction: str = "sum_over_batch_size"):
+        super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction,
+                         from_logits=from_logits)
+
+
+_BY_NAME: dict[str, Any] = {
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "MeanSquaredError": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError, "MeanAbsoluteError": MeanAbsoluteError,
+    "huber": Huber, "huber_loss": Huber, "Huber": Huber,
+    "binary_crossentropy": BinaryCrossentropy, "BinaryCrossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy, "CategoricalCrossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
+    "cost_sensitive_binary_crossentropy": CostSensitiveBinaryCrossentropy,
+    "CostSensitiveBinaryCrossentropy": CostSensitiveBinaryCrossentropy,
+}
+_FUNCTIONS = {
+    mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError, huber: Huber,
+    binary_crossentropy: BinaryCrossentropy, categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    cost_sensitive_binary_crossentropy: CostSensitiveBinaryCrossentropy,
+}
+
+
+def get(identifier: Any) -> Loss:
+    """A :class:`Loss` from a name (``'binary_crossentropy'``), a Loss, or any
+    callable ``(y_true, y_pred) -> Tensor``."""
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier in _BY_NAME:
+            return _BY_NAME[identifier]()
+        raise ValueError(f"Unknown loss {identifier!r}. Valid names: {sorted(k for k in _BY_NAME if k.islower())}.")
+    if isinstance(identifier, dict):
+        cls = _BY_NAME.get(identifier.get("class_name", ""))
+        if cls is None:
+            raise ValueError(f"Unknown loss class {identifier.get('class_name')!r} in a saved configuration.")
+        return cls(**identifier.get("config", {}))
+    if identifier in _FUNCTIONS:
+        return _FUNCTIONS[identifier]()
+    if callable(identifier):
+        return LossFunctionWrapper(identifier)
+    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+
+
+def serialize(loss: Loss) -> Any:
+    for name, cls in _BY_NAME.items():
+        if type(loss) is cls and name[0].isupper():
+            return {"class_name": name, "config": loss.get_config()}
+    raise ValueError(f"Cannot serialize loss {loss!r}")

@@ -1,0 +1,163 @@
+"""The :class:`Optimizer` base: learning rate (or schedule), gradient clipping,
+weight decay, per-variable state, and the update loop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from brickwork.engine.variable import Variable
+
+
+class Optimizer:
+    """Base class of the optimizers.
+
+    Parameters
+    ----------
+    learning_rate : float or LearningRateSchedule
+        :math:`\\lambda` in seed 002's update rules; a schedule is called with the
+        step number.
+    clipnorm : float, optional
+        Rescale each gradient so that its L2 norm is at most this.
+    clipvalue : float, optional
+        Clip every gradient element to ``[-clipvalue, clipvalue]``.
+    global_clipnorm : float, optional
+        Rescale all gradients together so that their joint L2 norm is at most this.
+    weight_decay : float, optional
+        Decoupled decay :math:`w \\leftarrow w - \\lambda\\,\\text{wd}\\,w` before each update.
+
+    Subclasses implement ``build_slots(var)`` (state arrays for one variable)
+    and ``update(var, grad, slots, lr)``, which changes ``var.data`` in place.
+    """
+
+    _slot_names: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate: Any = 0.001, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:
+        if "lr" in kwargs:
+            learning_rate = kwargs.pop("lr")
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword argument(s) passed to {type(self).__name__}: {sorted(kwargs)}")
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError("Only one of clipnorm and global_clipnorm can be set.")
+        self._learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.name = name or type(self).__name__.lower()
+        self.iterations = 0
+        self._slots: dict[int, dict[str, np.ndarray]] = {}
+        self._variables: list[Variable] = []
+
+    # -------------------------------------------------------- learning rate
+    @property
+    def learning_rate(self) -> float:
+        """The current learning rate (a schedule is evaluated at ``iterations``)."""
+        lr = self._learning_rate
+        return float(lr(self.iterations)) if callable(lr) else float(lr)
+
+    @learning_rate.setter
+    def learning_rate(self, value: Any) -> None:
+        self._learning_rate = value
+
+    lr = learning_rate
+
+    # ------------------------------------------------------------- clipping
+    def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        if self.clipnorm is not None:
+            out = []
+            for g in grads:
+                norm = float(np.sqrt(np.sum(g * g, dtype=np.float64)))
+                out.append(g * (self.clipnorm / norm) if norm > self.clipnorm else g)
+            grads = out
+        if self.global_clipnorm is not None:
+            norm = float(np.sqrt(sum(np.sum(g * g, dtype=np.float64) for g in grads)))
+            if norm > self.global_clipnorm:
+                grads = [g * (self.global_clipnorm / norm) for g in grads]
+        if self.clipvalue is not None:
+            grads = [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    # ---------------------------------------------------------------- state
+    def build_slots(self, var: Variable) -> dict[str, np.ndarray]:
+        return {name: np.zeros_like(var.data) for name in self._slot_names}
+
+    def _slots_for(self, var: Variable) -> dict[str, np.ndarray]:
+        slots = self._slots.get(id(var))
+        if slots is None:
+            slots = self.build_slots(var)
+            self._slots[id(var)] = slots
+            self._variables.append(var)
+        return slots
+
+    def update(self, var: Variable, grad: np.ndarray, slots: dict[str, np.ndarray], lr: float) -> None:
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- apply
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]) -> None:
+        """Apply one update step, Keras style: ``apply_gradients(zip(grads, vars))``."""
+        pairs = [(g, v) for g, v in grads_and_vars]
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    def apply(self, grads: list[Any], variables: list[Variable]) -> None:
+        """Apply one update step to ``variables`` (``None`` gradients are skipped)."""
+        pairs = [(np.asarray(getattr(g, "data", g)), v) for g, v in zip(grads, variables) if g is not None]
+        if not pairs:
+            return
+        clipped = self._clip([g for g, _ in pairs])
+        lr = self.learning_rate
+        self.iterations += 1
+        for g, (_, var) in zip(clipped, pairs):
+            if g.shape != var.shape:
+                raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} for variable "
+                                 f"'{getattr(var, 'path', var.name)}' of shape {var.shape}.")
+            if g.dtype != var.dtype:
+                g = g.astype(var.dtype)
+            if self.weight_decay:
+                var.data -= var.data * var.dtype.type(self.weight_decay * lr)
+            self.update(var, g, self._slots_for(var), lr)
+            if getattr(var, "constraint", None) is not None:
+                var.data[...] = var.constraint(var.data)
+
+    def minimize(self, loss: Any, var_list: list[Variable]) -> None:
+        """Backpropagate ``loss`` and apply the gradients to ``var_list``."""
+        for v in var_list:
+            v.grad = None
+        loss.backward()
+        self.apply([v.grad for v in var_list], var_list)
+
+    # --------------------------------------------------------- serialisation
+    def get_config(self) -> dict[str, Any]:
+        from brickwork.optimizers.schedules import serialize_schedule
+
+        return {"name": self.name, "learning_rate": serialize_schedule(self._learning_rate),
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
+                "global_clipnorm": self.global_clipnorm}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Optimizer:
+        from brickwork.optimizers.schedules import deserialize_schedule
+
+        config = dict(config)
+        config["learning_rate"] = deserialize_schedule(config.get("learning_rate", 0.001))
+        return cls(**config)
+
+    def get_state(self, variables: list[Variable]) -> dict[str, np.ndarray]:
+        """Slot arrays keyed ``'{variable index}/{slot}'`` for ``variables``, plus ``iterations``."""
+        state = {"iterations": np.asarray(self.iterations)}
+        for i, v in enumerate(variables):
+            for name, arr in self._slots.get(id(v), {}).items():
+                state[f"{i}/{name}"] = arr
+        return state
+
+    def set_state(self, variables: list[Variable], state: dict[str, np.ndarray]) -> None:
+        self.iterations = int(state.get("iterations", 0))
+        for i, v in enumerate(variables):
+            names = [k.split("/", 1)[1] for k in state if k.startswith(f"{i}/")]
+            if names:
+                slots = self._slots_for(v)
+                for name in names:
+                    value = np.asarray(state[f"{i}/{name}"])
+                    slots[name] = value.astype(v.dtype) if value.dtype.kind == "f" else value

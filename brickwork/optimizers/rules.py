@@ -1,0 +1,252 @@
+"""The update rules of seed 002, with Keras 3's arguments and defaults.
+
+Notation: :math:`w` weights, :math:`g` gradient, :math:`\\lambda` learning rate,
+:math:`t` the 1-based step. Every rule changes ``var.data`` in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from brickwork.optimizers.base import Optimizer
+
+
+class SGD(Optimizer):
+    r"""Gradient descent with optional momentum and Nesterov momentum.
+
+    Plain: :math:`w_{t+1} = w_t - \lambda g_t` (batch, stochastic or mini-batch
+    gradient descent, depending only on the batch the gradient came from).
+
+    Momentum (seed 002's :math:`v_t = \gamma v_{t-1} + \lambda g_t`,
+    :math:`w_{t+1} = w_t - v_t`), written as Keras with :math:`m = -v`:
+    :math:`m \leftarrow \gamma m - \lambda g`, :math:`w \leftarrow w + m`.
+
+    Nesterov: :math:`w \leftarrow w + \gamma m - \lambda g` after the same
+    :math:`m` update (the look-ahead gradient of seed 002, rearranged so that it
+    needs only the gradient at the current weights).
+
+    Defaults: ``learning_rate=0.01``, ``momentum=0.0``, ``nesterov=False``.
+    """
+
+    def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1]; got {momentum}.")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def build_slots(self, var):
+        return {"momentum": np.zeros_like(var.data)} if self.momentum else {}
+
+    def update(self, var, g, slots, lr):
+        w = var.data
+        lr_ = w.dtype.type(lr)
+        if not self.momentum:
+            w -= lr_ * g
+            return
+        m = slots["momentum"]
+        mom = w.dtype.type(self.momentum)
+        m *= mom
+        m -= lr_ * g
+        if self.nesterov:
+            w += mom * m - lr_ * g
+        else:
+            w += m
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"momentum": self.momentum, "nesterov": self.nesterov})
+        return cfg
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad: per-weight rates shrinking with the summed squared gradients (seed 002).
+
+    .. math:: G \leftarrow G + g^2, \qquad w \leftarrow w - \lambda\, g / \sqrt{G + \epsilon}
+
+    Keras defaults: ``learning_rate=0.001``, ``initial_accumulator_value=0.1``,
+    ``epsilon=1e-7`` (inside the square root, as Keras; PyTorch adds it outside).
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
+                 epsilon: float = 1e-7, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def build_slots(self, var):
+        return {"accumulator": np.full_like(var.data, self.initial_accumulator_value)}
+
+    def update(self, var, g, slots, lr):
+        acc = slots["accumulator"]
+        acc += g * g
+        var.data -= var.dtype.type(lr) * g / np.sqrt(acc + var.dtype.type(self.epsilon))
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon})
+        return cfg
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop: divide by a running root-mean-square of the gradients (seed 002).
+
+    .. math:: E[g^2]_t = \rho\,E[g^2]_{t-1} + (1-\rho)\,g_t^2, \qquad
+              w \leftarrow w - \lambda\, g_t / \sqrt{E[g^2]_t + \epsilon}
+
+    ``centered=True`` subtracts the squared running mean gradient inside the
+    root; ``momentum`` accumulates the increments. Keras defaults:
+    ``learning_rate=0.001``, ``rho=0.9``, ``epsilon=1e-7`` (inside the root;
+    PyTorch's ``alpha`` is :math:`\rho` and adds its epsilon outside).
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7, centered: bool = False, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+
+    def build_slots(self, var):
+        slots = {"velocity": np.zeros_like(var.data)}
+        if self.momentum:
+            slots["momentum"] = np.zeros_like(var.data)
+        if self.centered:
+            slots["average_gradient"] = np.zeros_like(var.data)
+        return slots
+
+    def update(self, var, g, slots, lr):
+        t = var.dtype.type
+        rho = t(self.rho)
+        v = slots["velocity"]
+        v *= rho
+        v += (1 - rho) * g * g
+        if self.centered:
+            a = slots["average_gradient"]
+            a *= rho
+            a += (1 - rho) * g
+            denom = v - a * a + t(self.epsilon)
+        else:
+            denom = v + t(self.epsilon)
+        increment = t(lr) * g / np.sqrt(denom)
+        if self.momentum:
+            m = slots["momentum"]
+            m *= t(self.momentum)
+            m += increment
+            var.data -= m
+        else:
+            var.data -= increment
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered})
+        return cfg
+
+
+class Adam(Optimizer):
+    r"""Adam: RMSprop with momentum and bias correction (Kingma & Ba 2015).
+
+    .. math::
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad
+        v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
+        w \leftarrow w - \lambda \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}\,\frac{m}{\sqrt v + \epsilon}
+
+    (Keras's form: :math:`\epsilon` is the paper's :math:`\hat\epsilon`.) With
+    ``amsgrad=True`` the running maximum of :math:`v` is used. Keras defaults:
+    ``learning_rate=0.001``, ``beta_1=0.9``, ``beta_2=0.999``, ``epsilon=1e-7``.
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+
+    def build_slots(self, var):
+        slots = {"momentum": np.zeros_like(var.data), "velocity": np.zeros_like(var.data)}
+        if self.amsgrad:
+            slots["velocity_hat"] = np.zeros_like(var.data)
+        return slots
+
+    def update(self, var, g, slots, lr):
+        t = var.dtype.type
+        step = self.iterations
+        alpha = lr * np.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
+        m, v = slots["momentum"], slots["velocity"]
+        m += (g - m) * t(1 - self.beta_1)
+        v += (g * g - v) * t(1 - self.beta_2)
+        if self.amsgrad:
+            vh = slots["velocity_hat"]
+            np.maximum(vh, v, out=vh)
+            v = vh
+        var.data -= t(alpha) * m / (np.sqrt(v) + t(self.epsilon))
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad})
+        return cfg
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter 2019):
+    :math:`w \leftarrow w - \lambda\,\text{wd}\,w` before the Adam step.
+    Keras default ``weight_decay=0.004``."""
+
+    def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)
+
+
+class Nadam(Optimizer):
+    r"""Nadam: Adam with Nesterov momentum (Dozat 2016), with the momentum schedule
+    :math:`\mu_t = \beta_1(1 - \tfrac12\, 0.96^{0.004\,t})`:
+
+    .. math::
+        \hat m = \frac{\mu_{t+1} m}{1 - \prod_{i\le t+1}\mu_i} + \frac{(1-\mu_t) g}{1 - \prod_{i \le t}\mu_i},
+        \quad \hat v = \frac{v}{1-\beta_2^t}, \quad
+        w \leftarrow w - \lambda\,\hat m / (\sqrt{\hat v} + \epsilon)
+
+    Keras defaults: ``learning_rate=0.001``, ``beta_1=0.9``, ``beta_2=0.999``, ``epsilon=1e-7``.
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self._u_product = 1.0
+        self._u_product_step = 0
+
+    def build_slots(self, var):
+        return {"momentum": np.zeros_like(var.data), "velocity": np.zeros_like(var.data)}
+
+    def _schedule(self) -> tuple[float, float, float, float]:
+        step = self.iterations
+        u_t = self.beta_1 * (1.0 - 0.5 * 0.96 ** (step * 0.004))
+        u_t1 = self.beta_1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * 0.004))
+        if self._u_product_step != step:  # advance the running product once per step
+            self._u_product *= u_t
+            self._u_product_step = step
+        return u_t, u_t1, self._u_product, self._u_product * u_t1
+
+    def update(self, var, g, slots, lr):
+        t = var.dtype.type
+        u_t, u_t1, prod_t, prod_t1 = self._schedule()
+        m, v = slots["momentum"], slots["velocity"]
+        m += (g - m) * t(1 - self.beta_1)
+        v += (g * g - v) * t(1 - self.beta_2)
+        m_hat = t(u_t1 / (1 - prod_t1)) * m + t((1 - u_t) / (1 - prod_t)) * g
+        v_hat = v / t(1 - self.beta_2 ** self.iterations)
+        var.data -= t(lr) * m_hat / (np.sqrt(v_hat) + t(self.epsilon))
+
+    def get_state(self, variables):
+        state = super().get_state(variables)
+        state["u_product"] = np.asarray(self._u_product)
+        return state
+
+    def set_state(self, variables, state):
+        super().set_state(variables, state)
+        self._u_product = float(state.get("u_product", 1.0))
+        self._u_product_step = self.iterations
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
+        return cfg
