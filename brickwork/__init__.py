@@ -16,6 +16,7 @@ from brickwork import (
     metrics,
     models,
     optimizers,
+    plot,  # noqa: F401  (matplotlib is imported only when a figure is drawn)
     regularizers,
     saving,
     utils,
@@ -35,6 +36,7 @@ from brickwork.engine.gradcheck import gradcheck
 from brickwork.engine.variable import Variable
 from brickwork.layers import Input
 from brickwork.models import Model, Sequential, load_model
+from brickwork.utils import io  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -42,5 +44,5 @@ __all__ = [
     "Function", "Input", "Model", "Sequential", "Tensor", "Variable", "activations", "as_tensor", "callbacks",
     "constraints", "enable_grad", "floatx", "functions", "grad_enabled", "gradcheck", "initializers", "layers",
     "load_model", "losses", "metrics", "models", "no_grad", "optimizers", "regularizers", "saving",
-    "set_floatx", "set_seed", "utils",
+    "plot", "set_floatx", "set_seed", "utils",
 ]
