@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.engine.config import no_grad
 from brickwork.engine.tensor import Tensor
 
 
@@ -44,7 +45,7 @@ class GradcheckResult:
 
 
 def gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, rtol: float = 1e-5,
-              atol: float = 1e-8, wrt: Any = None, seed: int = 0) -> GradcheckResult:
+              atol: float = 1e-8, wrt: Any = None, params: Any = None, seed: int = 0) -> GradcheckResult:
     """Compare the analytic gradient of ``fn`` with central finite differences.
 
     Parameters
@@ -64,6 +65,10 @@ def gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, rtol: flo
         Pass when each input's normwise relative error is at most ``rtol``.
     wrt : sequence of int, optional
         Indices of the inputs to check (default: every float input).
+    params : sequence of Tensor, optional
+        Leaf tensors that ``fn`` uses directly (a layer's ``trainable_weights``).
+        Their gradients are checked too, by perturbing their values in place
+        (restored afterwards); their errors follow the inputs' in ``errors``.
     seed : int
         Seed of the output weights :math:`w`.
 
@@ -82,7 +87,11 @@ def gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, rtol: flo
     def scalar_loss(values: list[np.ndarray], track: bool) -> tuple[float, list[Tensor]]:
         tensors = [Tensor(v, requires_grad=track and i in check) if v.dtype.kind == "f" else Tensor(v)
                    for i, v in enumerate(values)]
-        out = fn(*tensors)
+        if track:
+            out = fn(*tensors)
+        else:
+            with no_grad():
+                out = fn(*tensors)
         outs = list(out) if isinstance(out, (tuple, list)) else [out]
         if not weights:
             weights.extend(rng.standard_normal(o.shape) for o in outs)
@@ -91,19 +100,24 @@ def gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, rtol: flo
             term = (o * Tensor(w)).sum()
             total = term if total is None else total + term
         if track:
+            for p in params or []:
+                p.grad = None
             total.backward()
         return float(total.data), tensors
 
     _, tensors = scalar_loss(arrays, track=True)
     mutated = [i for i, (a, o) in enumerate(zip(arrays, originals)) if not np.array_equal(a, o, equal_nan=True)]
-    errors = [float("nan")] * len(arrays)
+    params = list(params or [])
+    param_grads = [np.zeros_like(p.data) if p.grad is None else p.grad.copy() for p in params]
+    errors = [float("nan")] * (len(arrays) + len(params))
     passed = not mutated
-    for i in check:
-        analytic = tensors[i].grad
+    targets = [(i, arrays[i], tensors[i].grad) for i in check]
+    targets += [(len(arrays) + j, p.data, g) for j, (p, g) in enumerate(zip(params, param_grads))]
+    for slot, values, analytic in targets:
         if analytic is None:
-            analytic = np.zeros_like(arrays[i])
-        numeric = np.zeros_like(arrays[i])
-        flat = arrays[i].reshape(-1)
+            analytic = np.zeros_like(values)
+        numeric = np.zeros(values.shape, np.float64)
+        flat = values.reshape(-1)  # a view: perturbing it perturbs the input or parameter
         nflat = numeric.reshape(-1)
         for k in range(flat.size):
             saved = flat[k]
@@ -115,6 +129,6 @@ def gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, rtol: flo
             nflat[k] = (plus - minus) / (2 * eps)
         scale = max(float(np.max(np.abs(numeric), initial=0.0)), atol)
         err = float(np.max(np.abs(analytic - numeric), initial=0.0)) / scale
-        errors[i] = err
+        errors[slot] = err
         passed = passed and err <= rtol
     return GradcheckResult(errors=errors, passed=passed, rtol=rtol, mutated=mutated)

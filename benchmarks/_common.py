@@ -1,0 +1,42 @@
+"""Shared benchmark helpers: thread pinning (before NumPy/PyTorch load) and
+alternating, median-based timing."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+
+
+def pin_threads(n: int) -> None:
+    """Give NumPy's BLAS and PyTorch the same thread count. Call before importing either."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+        os.environ[var] = str(n)
+
+
+def alternate(runs: dict[str, Callable[[], None]], repeats: int, steps: int, warmup: int = 3) -> dict[str, float]:
+    """Time ``steps`` calls of each function, alternating between them ``repeats``
+    times; return the median seconds per call of each."""
+    for fn in runs.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                fn()
+            samples[name].append((time.perf_counter() - start) / steps)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def machine() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                check=False).stdout.strip()
+    except OSError:
+        commit = "?"
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, commit {commit}"

@@ -1,0 +1,26 @@
+"""Shared test fixtures and hypothesis settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+import brickwork as bw
+
+settings.register_profile("brickwork", max_examples=15, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("brickwork")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_session():
+    """Each test starts with fresh layer names and a fixed seed."""
+    bw.utils.clear_session()
+    bw.set_seed(1234)
+    yield
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
