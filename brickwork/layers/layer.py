@@ -282,11 +282,15 @@ class Layer:
             training = config.learning_phase()
         if "training" in params:
             kwargs["training"] = bool(training) if training is not None else False
-        if "mask" in params and kwargs.get("mask") is None:
+        mask = kwargs.get("mask")
+        if mask is None:
             masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
             if any(m is not None for m in masks):
-                kwargs["mask"] = masks[0] if not isinstance(inputs, (list, tuple)) else masks
-        mask = kwargs.get("mask")
+                mask = masks[0] if not isinstance(inputs, (list, tuple)) else masks
+        if "mask" in params and mask is not None:
+            kwargs["mask"] = mask
+        elif "mask" not in params:
+            kwargs.pop("mask", None)
         if config.learning_phase() is None:  # a top-level call: forget old activity losses
             for layer in [self] + self._flat_layers():
                 layer._losses = []
@@ -396,7 +400,7 @@ class Layer:
         if self.activity_regularizer is not None:
             cfg["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         auto = getattr(self, "_auto_config", None)
-        if auto is not None and type(self).get_config is Layer.get_config:
+        if auto is not None and not type(self).__module__.startswith("brickwork."):
             cfg.update(auto)
         return cfg
 
