@@ -116,7 +116,7 @@ def test_fit_history_keys_follow_keras_names():
         model = models.Sequential([Input(shape=(4,)), Dense(1, activation="sigmoid")])
         model.compile("rmsprop", "binary_crossentropy", metrics=[metric])
         hist = model.fit(x, y, epochs=2, validation_split=0.25, verbose=0)
-        assert list(hist.history) == ["loss", key, f"val_loss", f"val_{key}"]
+        assert list(hist.history) == ["loss", key, "val_loss", f"val_{key}"]
         assert len(hist.history["loss"]) == 2
 
 

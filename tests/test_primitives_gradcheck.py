@@ -140,7 +140,8 @@ UNARY = {
     "gelu_tanh": (lambda t: F.gelu(t, approximate=True), None, -3, 3), "softplus": (F.softplus, None, -30, 30),
     "softsign": (F.softsign, 0.0, -2, 2), "silu": (F.silu, None, -4, 4),
     "hard_sigmoid": (F.hard_sigmoid, [-3.0, 3.0], -4, 4), "clip": (lambda t: F.clip(t, -0.5, 0.7), [-0.5, 0.7], -2, 2),
-    "softmax": (lambda t: F.softmax(t, axis=-1), None, -3, 3), "softmax0": (lambda t: F.softmax(t, axis=0), None, -3, 3),
+    "softmax": (lambda t: F.softmax(t, axis=-1), None, -3, 3),
+    "softmax0": (lambda t: F.softmax(t, axis=0), None, -3, 3),
     "log_softmax": (lambda t: F.log_softmax(t, axis=-1), None, -3, 3),
 }
 

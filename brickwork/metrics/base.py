@@ -84,6 +84,9 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_pred = to_numpy(y_pred)
-        y_true = align(to_numpy(y_true), y_pred)
+        y_true = to_numpy(y_true)
+        if y_pred.ndim == 1:  # one value per sample: give it a feature axis so it is not averaged away
+            y_pred = y_pred[:, None]
+        y_true = align(y_true, y_pred)
         values = self.fn(y_true, y_pred, **self.fn_kwargs)
         super().update_state(values, sample_weight)
