@@ -34,6 +34,8 @@ def history(history: Any, path: Any = ".", metric: str | None = None) -> list[st
         prefix = os.path.join(path, "")
         names = (prefix + "loss.png", prefix + "accuracy.png")
     else:
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
         names = (f"{path}_loss.png", f"{path}_accuracy.png")
     if metric is None:
         metric = next((k for k in ("acc", "accuracy") if k in hist), None) or next(
