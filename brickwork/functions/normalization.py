@@ -1,14 +1,15 @@
-"""Fused batch and layer normalisation: one node each, with closed-form backward."""
+"""Fused normalisation (batch and layer norm): one node with a closed-form backward."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from brickwork.engine.function import Function
+from brickwork.functions._util import sum_to
 
 
-class BatchNorm(Function):
-    r"""Batch normalisation over ``axes`` (Ioffe & Szegedy 2015; seed 002):
+class Normalize(Function):
+    r"""Normalise over ``axes``, then scale and shift (seed 002's batch normalisation):
 
     .. math::
         \mu = \tfrac1m \textstyle\sum_i x_i, \quad
@@ -16,17 +17,22 @@ class BatchNorm(Function):
         \hat x_i = \frac{x_i-\mu}{\sqrt{\sigma^2+\epsilon}}, \quad
         y_i = \gamma \hat x_i + \beta
 
+    the sums running over the :math:`m` elements of ``axes``. Batch
+    normalisation (Ioffe & Szegedy 2015) takes them over the batch (and
+    spatial) axes; layer normalisation (Ba et al. 2016) over each sample's
+    features. ``gamma`` and ``beta`` broadcast against ``x``.
+
     Backward, with :math:`r = 1/\sqrt{\sigma^2+\epsilon}` and
     :math:`\bar{\hat x} = \bar y\,\gamma`:
 
     .. math::
         \bar x = \frac{r}{m}\Bigl(m\,\bar{\hat x} - \textstyle\sum_i \bar{\hat x}_i
                  - \hat x \textstyle\sum_i \bar{\hat x}_i \hat x_i\Bigr), \quad
-        \bar\gamma = \textstyle\sum_i \bar y_i \hat x_i, \quad
-        \bar\beta = \textstyle\sum_i \bar y_i
+        \bar\gamma = \textstyle\sum \bar y \hat x, \quad
+        \bar\beta = \textstyle\sum \bar y
 
-    The batch mean and (biased) variance are kept in ``self.mean`` and
-    ``self.var`` for the caller's running statistics.
+    (:math:`\bar\gamma, \bar\beta` summed over the axes they were broadcast along).
+    The statistics stay in ``self.mean``/``self.var`` for running averages.
     """
 
     def __init__(self, axes, epsilon):
@@ -38,51 +44,16 @@ class BatchNorm(Function):
         self.var = (xc * xc).mean(axis=self.axes, keepdims=True)
         self.rstd = (1.0 / np.sqrt(self.var + self.epsilon)).astype(x.dtype)
         self.xhat = xc * self.rstd
-        self.gamma = gamma
-        return self.xhat * gamma + beta
-
-    def backward(self, gy):
-        axes, xhat = self.axes, self.xhat
-        m = xhat.size // self.rstd.size
-        gbeta = gy.sum(axis=axes)
-        ggamma = (gy * xhat).sum(axis=axes)
-        gx = None
-        if self.needs_input_grad[0]:
-            gxhat = gy * self.gamma
-            s1 = gxhat.sum(axis=axes, keepdims=True)
-            s2 = (gxhat * xhat).sum(axis=axes, keepdims=True)
-            gx = (self.rstd / m) * (m * gxhat - s1 - xhat * s2)
-        return gx, ggamma.reshape(self.gamma.shape), gbeta.reshape(self.gamma.shape)
-
-
-class LayerNorm(Function):
-    r"""Layer normalisation over the feature ``axes`` of each sample (Ba et al. 2016).
-
-    The same formulas as :class:`BatchNorm` with the statistics taken per sample
-    over ``axes``; :math:`\bar\gamma, \bar\beta` sum over the remaining axes.
-    ``gamma``/``beta`` broadcast over the normalised axes.
-    """
-
-    def __init__(self, axes, epsilon):
-        self.axes, self.epsilon = tuple(axes), epsilon
-
-    def forward(self, x, gamma, beta):
-        mean = x.mean(axis=self.axes, keepdims=True)
-        xc = x - mean
-        var = (xc * xc).mean(axis=self.axes, keepdims=True)
-        self.rstd = (1.0 / np.sqrt(var + self.epsilon)).astype(x.dtype)
-        self.xhat = xc * self.rstd
         self.gamma, self.beta_shape = gamma, beta.shape
         return self.xhat * gamma + beta
 
     def backward(self, gy):
         axes, xhat = self.axes, self.xhat
-        m = xhat.size // self.rstd.size
-        reduce_axes = tuple(i for i in range(gy.ndim) if i not in axes)
-        ggamma = (gy * xhat).sum(axis=reduce_axes, keepdims=True).reshape(self.gamma.shape)
-        gbeta = gy.sum(axis=reduce_axes, keepdims=True).reshape(self.beta_shape)
+        ggamma = sum_to(gy * xhat, self.gamma.shape)
+        gbeta = sum_to(gy, self.beta_shape)
         gx = None
         if self.needs_input_grad[0]:
+            m = xhat.size // self.rstd.size
             gxhat = gy * self.gamma
             s1 = gxhat.sum(axis=axes, keepdims=True)
             s2 = (gxhat * xhat).sum(axis=axes, keepdims=True)
@@ -91,17 +62,17 @@ class LayerNorm(Function):
 
 
 def batch_norm(x, gamma, beta, axes, epsilon=1e-3):
-    """Training-mode batch normalisation; returns ``(y, batch_mean, batch_var)``.
+    """Training-mode batch normalisation over ``axes``; returns ``(y, batch_mean, batch_var)``.
 
-    ``batch_mean``/``batch_var`` are plain arrays (no gradient), for updating
-    running statistics.
+    ``batch_mean``/``batch_var`` (biased) are plain arrays without gradient,
+    for updating running statistics.
     """
-    fn = BatchNorm(axes, epsilon)
+    fn = Normalize(axes, epsilon)
     y = fn(x, gamma, beta)
     return y, np.squeeze(fn.mean, axis=tuple(axes)), np.squeeze(fn.var, axis=tuple(axes))
 
 
 def layer_norm(x, gamma, beta, axes=(-1,), epsilon=1e-3):
-    """Layer normalisation over ``axes``."""
+    """Layer normalisation of each sample over ``axes``."""
     axes = tuple(a % x.ndim for a in axes)
-    return LayerNorm(axes, epsilon)(x, gamma, beta)
+    return Normalize(axes, epsilon)(x, gamma, beta)

@@ -17,7 +17,48 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(a % ndim for a in axes))
 
 
-class BatchNormalization(Layer):
+class _ScaleShift(Layer):
+    """Shared by the normalisation layers: the learned scale gamma and shift beta."""
+
+    def _init_scale_shift(self, center: bool, scale: bool, beta_initializer: Any, gamma_initializer: Any,
+                          beta_regularizer: Any, gamma_regularizer: Any, beta_constraint: Any,
+                          gamma_constraint: Any) -> None:
+        self.center, self.scale = center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+
+    def _add_scale_shift(self, shape: tuple[int, ...]) -> None:
+        self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint, name="gamma") if self.scale else None
+        self.beta = self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint, name="beta") if self.center else None
+
+    def _param(self, var: Any, fill: float, dtype: Any) -> Any:
+        """``var`` reshaped to broadcast against the input (a constant when it is disabled)."""
+        if var is None:
+            return Tensor(np.full(self._bshape, fill, dtype))
+        return F.reshape(var, self._bshape)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({
+            "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        })
+        return cfg
+
+
+class BatchNormalization(_ScaleShift):
     r"""Batch normalisation (seed 002; Ioffe & Szegedy 2015).
 
     Training (``training=True`` and the layer trainable): normalise with the
@@ -46,16 +87,10 @@ class BatchNormalization(Layer):
                  gamma_constraint: Any = None, synchronized: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
-        self.center, self.scale = center, scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        self._init_scale_shift(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                               gamma_regularizer, beta_constraint, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.supports_masking = True
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -66,21 +101,12 @@ class BatchNormalization(Layer):
                              f"{input_shape} must be known.")
         self._reduction_axes = tuple(i for i in range(ndim) if i not in self._feature_axes)
         self._bshape = tuple(input_shape[i] if i in self._feature_axes else 1 for i in range(ndim))
-        self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint, name="gamma",
-                                     trainable=True) if self.scale else None
-        self.beta = self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint, name="beta") if self.center else None
+        self._add_scale_shift(shape)
         self.moving_mean = self.add_weight(shape, self.moving_mean_initializer, trainable=False, name="moving_mean")
         self.moving_variance = self.add_weight(shape, self.moving_variance_initializer, trainable=False,
                                                name="moving_variance")
         self.input_spec = InputSpec(ndim=ndim, axes={a: input_shape[a] for a in self._feature_axes})
         self.built = True
-
-    def _param(self, var: Any, fill: float, dtype: Any) -> Any:
-        if var is None:
-            return Tensor(np.full(self._bshape, fill, dtype))
-        return F.reshape(var, self._bshape) if var.ndim != len(self._bshape) else var
 
     def call(self, inputs, training=False, mask=None):
         gamma = self._param(self.gamma, 1.0, inputs.dtype)
@@ -103,20 +129,14 @@ class BatchNormalization(Layer):
     def get_config(self):
         cfg = super().get_config()
         cfg.update({
-            "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
-            "scale": self.scale, "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "momentum": self.momentum,
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         })
         return cfg
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(_ScaleShift):
     r"""Layer normalisation (Ba et al. 2016): each sample is normalised over
     ``axis`` with its own mean and variance, then scaled by :math:`\gamma` and
     shifted by :math:`\beta` (seed 002). The same in training and inference.
@@ -136,46 +156,21 @@ class LayerNormalization(Layer):
         super().__init__(**kwargs)
         if rms_scaling:
             raise NotImplementedError("LayerNormalization(rms_scaling=True) is not implemented.")
-        self.axis, self.epsilon, self.center, self.scale = axis, float(epsilon), center, scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
-        self.supports_masking = True
+        self.axis, self.epsilon = axis, float(epsilon)
+        self._init_scale_shift(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                               gamma_regularizer, beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
         ndim = len(input_shape)
         self._norm_axes = _axes(self.axis, ndim)
         shape = tuple(input_shape[a] for a in self._norm_axes)
         self._bshape = tuple(input_shape[i] if i in self._norm_axes else 1 for i in range(ndim))
-        self.gamma = self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint, name="gamma") if self.scale else None
-        self.beta = self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint, name="beta") if self.center else None
+        self._add_scale_shift(shape)
         self.built = True
 
     def call(self, inputs):
-        def param(var, fill):
-            if var is None:
-                return Tensor(np.full(self._bshape, fill, inputs.dtype))
-            return F.reshape(var, self._bshape)
-
-        return F.layer_norm(inputs, param(self.gamma, 1.0), param(self.beta, 0.0), self._norm_axes, self.epsilon)
+        gamma, beta = self._param(self.gamma, 1.0, inputs.dtype), self._param(self.beta, 0.0, inputs.dtype)
+        return F.layer_norm(inputs, gamma, beta, self._norm_axes, self.epsilon)
 
     def compute_output_shape(self, input_shape):
         return input_shape
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg.update({
-            "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
-        })
-        return cfg
