@@ -298,3 +298,31 @@ def test_functions_compose_like_lego():
     f, g, h = Dense(6), Dense(6), Dense(8)
     y = h(F.relu(g(F.relu(f(x)))))  # seed 000's nested f(g(h(x)))
     assert y.shape == (2, 8)
+
+
+def test_set_seed_makes_a_training_run_repeat_exactly():
+    x, y = blobs(80)
+
+    def run():
+        bw.set_seed(42)
+        model = models.Sequential([Input(shape=(4,)), Dense(8, activation="relu"), layers.Dropout(0.3),
+                                   Dense(1, activation="sigmoid")])
+        model.compile("adam", "binary_crossentropy", metrics=["acc"])
+        history = model.fit(x, y, epochs=3, batch_size=16, validation_split=0.2, verbose=0)
+        return history.history, model.get_weights()
+
+    (h1, w1), (h2, w2) = run(), run()
+    assert h1 == h2
+    for a, b in zip(w1, w2):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_functional_embedding_with_integer_input():
+    tokens = Input(shape=(5,), dtype="int32", name="tokens")
+    pooled = layers.Lambda(lambda t: F.mean(t, axis=1))(layers.Embedding(20, 4)(tokens))
+    model = models.Model(tokens, Dense(1, activation="sigmoid")(pooled))
+    x = np.random.default_rng(0).integers(0, 20, (32, 5))
+    y = (x[:, 0] > 9).astype(np.float32)
+    model.compile("adam", "binary_crossentropy")
+    model.fit(x, y, epochs=2, verbose=0)
+    assert model.predict(x, verbose=0).shape == (32, 1)
