@@ -81,9 +81,6 @@ class Embedding(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
 
-    def _output_dtype(self):
-        return self._dtype
-
     def get_config(self):
         cfg = super().get_config()
         cfg.update({

@@ -118,7 +118,7 @@ class Layer:
                     visit(v)
 
         for key, value in vars(self).items():
-            if key not in ("_inbound_nodes", "_outbound"):
+            if key != "_inbound_nodes":
                 visit(value)
         return found
 

@@ -43,17 +43,15 @@ class CompiledLoss:
         weights = _per_output(1.0 if loss_weights is None else loss_weights, output_names, "loss_weights")
         self.weights = [1.0 if w is None else float(w) for w in weights]
 
-    def __call__(self, y_true: list[Any], y_pred: list[Tensor], sample_weight: Any) -> tuple[Tensor, list[Tensor]]:
+    def __call__(self, y_true: list[Any], y_pred: list[Tensor], sample_weight: Any) -> Tensor:
         total = None
-        parts = []
         for loss, w, yt, yp in zip(self.losses, self.weights, y_true, y_pred):
             if loss is None:
                 continue
             value = loss(yt, yp, sample_weight=sample_weight)
-            parts.append(value)
             term = value * w if w != 1.0 else value
             total = term if total is None else total + term
-        return total, parts
+        return total
 
 
 class CompiledMetrics:

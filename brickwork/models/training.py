@@ -54,7 +54,7 @@ class Trainer:
         if loss is None:
             raise ValueError("compile() needs a loss, for example loss='binary_crossentropy'.")
         self.optimizer = optimizers_module.get(optimizer)
-        names = self._output_names_for_compile(loss, loss_weights)
+        names = self._output_names_for_compile(loss)
         self._compiled_loss = CompiledLoss(loss, loss_weights, names)
         self._compiled_metrics = CompiledMetrics(metrics, self._compiled_loss.losses, names)
         self._loss_tracker = Mean(name="loss")
@@ -63,7 +63,7 @@ class Trainer:
                                 "loss_weights": loss_weights}
         self.compiled = True
 
-    def _output_names_for_compile(self, loss: Any, loss_weights: Any) -> list[str]:
+    def _output_names_for_compile(self, loss: Any) -> list[str]:
         names = list(getattr(self, "output_names", []) or [])
         if names:
             return names
@@ -83,9 +83,6 @@ class Trainer:
         return names
 
     # -------------------------------------------------------------- steps
-    def _as_output_list(self, y_pred: Any) -> list[Any]:
-        return flatten(y_pred)
-
     def _targets_list(self, y: Any, n_outputs: int) -> list[Any]:
         if isinstance(y, dict):
             names = self._compiled_loss.output_names
@@ -100,11 +97,11 @@ class Trainer:
         return [y] if n_outputs == 1 else flatten(y)
 
     def _compute_loss(self, y: Any, y_pred: Any, sample_weight: Any) -> tuple[Tensor, list[Any], list[Any]]:
-        preds = self._as_output_list(y_pred)
+        preds = flatten(y_pred)
         targets = self._targets_list(y, len(preds))
         if len(targets) != len(preds):
             raise ValueError(f"Model '{self.name}' produced {len(preds)} output(s) but got {len(targets)} target(s).")
-        loss, _ = self._compiled_loss(targets, preds, sample_weight)
+        loss = self._compiled_loss(targets, preds, sample_weight)
         penalties = self.losses
         for p in penalties:
             loss = loss + p
