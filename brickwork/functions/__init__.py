@@ -23,6 +23,7 @@ from brickwork.functions.activations import (
     tanh,
 )
 from brickwork.functions.arithmetic import add, divide, multiply, negative, power, square, subtract
+from brickwork.functions.convolution import conv2d, conv2d_transpose
 from brickwork.functions.crossentropy import (
     sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits,
@@ -32,6 +33,7 @@ from brickwork.functions.dropout import dropout
 from brickwork.functions.elementwise import abs, clip, exp, log, maximum, minimum, sqrt, where
 from brickwork.functions.linalg import linear, matmul
 from brickwork.functions.normalization import batch_norm, layer_norm
+from brickwork.functions.pooling import avg_pool2d, max_pool2d, pad
 from brickwork.functions.reduction import max, mean, min, sum
 from brickwork.functions.shape import (
     broadcast_to,
@@ -50,6 +52,7 @@ from brickwork.functions.shape import (
 )
 
 __all__ = [
+    "avg_pool2d", "conv2d", "conv2d_transpose", "max_pool2d", "pad",
     "abs", "add", "batch_norm", "broadcast_to", "cast", "clip", "concatenate", "divide", "dropout",
     "elu", "exp", "expand", "expand_dims", "flatten", "gather", "gelu", "getitem", "hard_sigmoid",
     "layer_norm", "leaky_relu", "linear", "log", "log_softmax", "matmul", "max", "maximum", "mean",

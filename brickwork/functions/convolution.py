@@ -1,0 +1,168 @@
+"""Convolution and transposed convolution (NHWC, Keras kernel layouts) as a few large GEMMs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brickwork.engine.function import Function
+from brickwork.functions._patches import add_windows, crop_nhwc, out_length, pad_nhwc, windows
+
+Pads = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _grouped_matmul(cols: np.ndarray, w2: np.ndarray, groups: int) -> np.ndarray:
+    """``cols (M, K, C) @ w2 (K*C/g, O)`` per group, as one GEMM (g = 1) or one batched matmul."""
+    m, k, c = cols.shape
+    if groups == 1:
+        return cols.reshape(m, k * c) @ w2
+    cg, og = c // groups, w2.shape[1] // groups
+    a = cols.reshape(m, k, groups, cg).transpose(2, 0, 1, 3).reshape(groups, m, k * cg)
+    b = w2.reshape(k * cg, groups, og).transpose(1, 0, 2)
+    return (a @ b).transpose(1, 0, 2).reshape(m, groups * og)
+
+
+class Conv2D(Function):
+    r"""2-D cross-correlation (what deep-learning libraries call convolution), NHWC.
+
+    .. math:: y_{n,i,j,o} = b_o + \sum_{a,b,c} x_{n,\,i s_h + a d_h,\,j s_w + b d_w,\,c}\; W_{a,b,c,o}
+
+    over the zero-padded input. The windows of :math:`x` are gathered into a
+    matrix (im2col, a strided view copied once) so the forward is one GEMM
+    ``cols @ W``; the backward is two more:
+    :math:`\bar W = \mathrm{cols}^\top \bar Y`, :math:`\overline{\mathrm{cols}} = \bar Y W^\top`,
+    and :math:`\bar x` adds each window of :math:`\overline{\mathrm{cols}}` back where it
+    was read (col2im, a loop over the :math:`k_h k_w` kernel offsets only).
+
+    ``W`` is Keras's ``(kh, kw, in_channels / groups, filters)``; with
+    ``groups > 1`` channels are split into groups convolved separately
+    (depthwise convolution is ``groups = in_channels``).
+    """
+
+    def __init__(self, strides=(1, 1), pads: Pads = ((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+        self.strides, self.pads, self.dilation, self.groups = tuple(strides), pads, tuple(dilation), groups
+
+    def forward(self, x, w, b=None):
+        kh, kw, cg, o = w.shape
+        n, h, wd, c = x.shape
+        if c != cg * self.groups or o % self.groups:
+            raise ValueError(f"conv2d: input has {c} channels and the kernel {w.shape}; with groups={self.groups} "
+                             "both the input channels and the filters must split evenly into the groups.")
+        self.x_shape, self.w = x.shape, w
+        xp = pad_nhwc(x, self.pads)
+        self.padded_shape = xp.shape
+        ho = out_length(h, kh, self.strides[0], self.dilation[0], self.pads[0])
+        wo = out_length(wd, kw, self.strides[1], self.dilation[1], self.pads[1])
+        if ho <= 0 or wo <= 0:
+            raise ValueError(f"conv2d: the {kh}x{kw} kernel (dilation {self.dilation}) does not fit the padded "
+                             f"input of shape {xp.shape}.")
+        self.out_hw = (ho, wo)
+        self.cols = np.ascontiguousarray(windows(xp, (kh, kw), self.strides, self.dilation, (ho, wo))).reshape(
+            n * ho * wo, kh * kw, c)
+        y = _grouped_matmul(self.cols, w.reshape(kh * kw * cg, o), self.groups)
+        if b is not None:
+            y += b
+        return y.reshape(n, ho, wo, o)
+
+    def backward(self, gy):
+        kh, kw, cg, o = self.w.shape
+        n, ho, wo, _ = gy.shape
+        g2 = gy.reshape(n * ho * wo, o)
+        g = self.groups
+        gx = gw = gb = None
+        if self.needs_input_grad[1]:
+            m, k, c = self.cols.shape
+            if g == 1:
+                gw = (self.cols.reshape(m, k * c).T @ g2).reshape(self.w.shape)
+            else:
+                og = o // g
+                a = self.cols.reshape(m, k, g, cg).transpose(2, 3, 1, 0)          # (g, cg, K, M)
+                a = a.transpose(0, 2, 1, 3).reshape(g, k * cg, m)                  # (g, K*cg, M)
+                bg = g2.reshape(m, g, og).transpose(1, 0, 2)                       # (g, M, og)
+                gw = (a @ bg).reshape(g, kh, kw, cg, og).transpose(1, 2, 3, 0, 4).reshape(self.w.shape)
+        if self.needs_input_grad[0]:
+            if g == 1:
+                gcols = g2 @ self.w.reshape(kh * kw * cg, o).T
+            else:
+                og = o // g
+                wg = self.w.reshape(kh * kw * cg, g, og).transpose(1, 2, 0)        # (g, og, K*cg)
+                gg = g2.reshape(-1, g, og).transpose(1, 0, 2)                      # (g, M, og)
+                gcols = (gg @ wg).reshape(g, -1, kh * kw, cg).transpose(1, 2, 0, 3)  # (M, K, g, cg)
+            gcols = gcols.reshape(n, ho, wo, kh, kw, cg * g)
+            gx = crop_nhwc(add_windows(gcols, self.padded_shape, self.strides, self.dilation), self.pads)
+        if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
+            gb = g2.sum(axis=0)
+        return (gx, gw, gb) if len(self.needs_input_grad) == 3 else (gx, gw)
+
+
+class Conv2DTranspose(Function):
+    r"""Transposed convolution: the adjoint (gradient) of :class:`Conv2D` with respect to its input.
+
+    Each input pixel scatters ``x[n,i,j,:] @ W[a,b,:,:]^T`` into the output at
+    ``(i s_h + a d_h, j s_w + b d_w)``; one GEMM forms all contributions and
+    col2im adds them up. The full output is then cropped by ``crop`` at the
+    start and cut (or zero-extended) to ``out_hw``. ``W`` is Keras's
+    ``(kh, kw, filters, in_channels)``. The backward is a convolution of
+    :math:`\bar y` (im2col + GEMM) and :math:`\bar W = \mathrm{cols}(\bar y)^\top x`.
+    """
+
+    def __init__(self, strides, dilation, crop: tuple[int, int], out_hw: tuple[int, int]):
+        self.strides, self.dilation, self.crop, self.out_hw = tuple(strides), tuple(dilation), crop, out_hw
+
+    def forward(self, x, w, b=None):
+        kh, kw, o, c = w.shape
+        n, h, wd, _ = x.shape
+        self.x, self.w = x, w
+        full = ((h - 1) * self.strides[0] + (kh - 1) * self.dilation[0] + 1,
+                (wd - 1) * self.strides[1] + (kw - 1) * self.dilation[1] + 1)
+        self.full = full
+        cols = (x.reshape(n * h * wd, c) @ w.reshape(kh * kw * o, c).T).reshape(n, h, wd, kh, kw, o)
+        y_full = add_windows(cols, (n, full[0], full[1], o), self.strides, self.dilation)
+        y = self._fit(y_full)
+        if b is not None:
+            y += b
+        return y
+
+    def _fit(self, y_full: np.ndarray) -> np.ndarray:
+        """Crop the start and cut or zero-extend the end to ``out_hw``."""
+        n, fh, fw, o = y_full.shape
+        oh, ow = self.out_hw
+        ch, cw = self.crop
+        y = np.zeros((n, oh, ow, o), y_full.dtype)
+        hh, ww = min(oh, fh - ch), min(ow, fw - cw)
+        y[:, :hh, :ww, :] = y_full[:, ch:ch + hh, cw:cw + ww, :]
+        return y
+
+    def backward(self, gy):
+        kh, kw, o, c = self.w.shape
+        n, h, wd, _ = self.x.shape
+        fh, fw = self.full
+        ch, cw = self.crop
+        g_full = np.zeros((n, fh, fw, o), gy.dtype)
+        hh, ww = min(self.out_hw[0], fh - ch), min(self.out_hw[1], fw - cw)
+        g_full[:, ch:ch + hh, cw:cw + ww, :] = gy[:, :hh, :ww, :]
+        gcols = np.ascontiguousarray(windows(g_full, (kh, kw), self.strides, self.dilation, (h, wd))).reshape(
+            n * h * wd, kh * kw * o)
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:
+            gx = (gcols @ self.w.reshape(kh * kw * o, c)).reshape(self.x.shape)
+        if self.needs_input_grad[1]:
+            gw = (gcols.T @ self.x.reshape(n * h * wd, c)).reshape(self.w.shape)
+        if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
+            gb = gy.sum(axis=(0, 1, 2))
+        return (gx, gw, gb) if len(self.needs_input_grad) == 3 else (gx, gw)
+
+
+def conv2d(x, w, b=None, strides=(1, 1), pads: Pads = ((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+    """NHWC convolution with explicit zero padding ``((top, bottom), (left, right))``."""
+    fn = Conv2D(strides, pads, dilation, groups)
+    return fn(x, w) if b is None else fn(x, w, b)
+
+
+def conv2d_transpose(x, w, b=None, strides=(1, 1), dilation=(1, 1), crop=(0, 0), out_hw=None):
+    """NHWC transposed convolution; ``out_hw`` defaults to the full output size."""
+    if out_hw is None:
+        kh, kw = w.shape[:2]
+        out_hw = ((x.shape[1] - 1) * strides[0] + (kh - 1) * dilation[0] + 1 - crop[0],
+                  (x.shape[2] - 1) * strides[1] + (kw - 1) * dilation[1] + 1 - crop[1])
+    fn = Conv2DTranspose(strides, dilation, tuple(crop), tuple(out_hw))
+    return fn(x, w) if b is None else fn(x, w, b)

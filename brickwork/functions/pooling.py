@@ -1,0 +1,101 @@
+"""Max and average pooling over NHWC windows; no Python loop over pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brickwork.engine.function import Function
+from brickwork.functions._patches import add_windows, crop_nhwc, out_length, windows
+
+Pads = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _pad_value(x: np.ndarray, pads: Pads, value: float) -> np.ndarray:
+    if not any(pads[0]) and not any(pads[1]):
+        return x
+    return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value)
+
+
+class MaxPool2D(Function):
+    r"""Max pooling: :math:`y_{n,i,j,c} = \max_{a,b} x_{n,\,i s_h + a,\,j s_w + b,\,c}`.
+
+    Padding (Keras ``'same'``) never wins: padded cells hold :math:`-\infty`.
+    The gradient goes to the first arg-max of each window (as PyTorch),
+    scattered back with col2im over the :math:`k_h k_w` offsets.
+    """
+
+    def __init__(self, pool, strides, pads: Pads = ((0, 0), (0, 0))):
+        self.pool, self.strides, self.pads = tuple(pool), tuple(strides), pads
+
+    def forward(self, x):
+        xp = _pad_value(x, self.pads, -np.inf)
+        self.padded_shape = xp.shape
+        n, h, w, c = x.shape
+        ho = out_length(h, self.pool[0], self.strides[0], 1, self.pads[0])
+        wo = out_length(w, self.pool[1], self.strides[1], 1, self.pads[1])
+        win = windows(xp, self.pool, self.strides, (1, 1), (ho, wo))
+        flat = win.reshape(n, ho, wo, self.pool[0] * self.pool[1], c)  # copies the windows once
+        self.argmax = flat.argmax(axis=3)
+        return np.take_along_axis(flat, self.argmax[:, :, :, None, :], axis=3)[:, :, :, 0, :]
+
+    def backward(self, gy):
+        n, ho, wo, c = gy.shape
+        k = self.pool[0] * self.pool[1]
+        gwin = np.zeros((n, ho, wo, k, c), gy.dtype)
+        np.put_along_axis(gwin, self.argmax[:, :, :, None, :], gy[:, :, :, None, :], axis=3)
+        gwin = gwin.reshape(n, ho, wo, self.pool[0], self.pool[1], c)
+        return crop_nhwc(add_windows(gwin, self.padded_shape, self.strides, (1, 1)), self.pads)
+
+
+class AvgPool2D(Function):
+    r"""Average pooling over each window's cells inside the input (padding is not
+    counted, as Keras's ``'same'``): :math:`y = \frac{1}{|w|}\sum_{(a,b)\in w} x`,
+    :math:`\bar x` receives :math:`\bar y/|w|` from every window that covers it."""
+
+    def __init__(self, pool, strides, pads: Pads = ((0, 0), (0, 0))):
+        self.pool, self.strides, self.pads = tuple(pool), tuple(strides), pads
+
+    def forward(self, x):
+        n, h, w, c = x.shape
+        xp = _pad_value(x, self.pads, 0.0)
+        self.padded_shape = xp.shape
+        ho = out_length(h, self.pool[0], self.strides[0], 1, self.pads[0])
+        wo = out_length(w, self.pool[1], self.strides[1], 1, self.pads[1])
+        ones = _pad_value(np.ones((1, h, w, 1), x.dtype), self.pads, 0.0)
+        self.count = windows(ones, self.pool, self.strides, (1, 1), (ho, wo)).sum(axis=(3, 4))  # (1,ho,wo,1)
+        return windows(xp, self.pool, self.strides, (1, 1), (ho, wo)).sum(axis=(3, 4)) / self.count
+
+    def backward(self, gy):
+        n, ho, wo, c = gy.shape
+        share = (gy / self.count)[:, :, :, None, None, :]
+        gwin = np.broadcast_to(share, (n, ho, wo, self.pool[0], self.pool[1], c))
+        return crop_nhwc(add_windows(gwin, self.padded_shape, self.strides, (1, 1)), self.pads)
+
+
+class Pad(Function):
+    """Constant (zero) padding; the gradient is the matching slice."""
+
+    def __init__(self, pad_width):
+        self.pad_width = tuple(tuple(p) for p in pad_width)
+
+    def forward(self, x):
+        self.slices = tuple(slice(a, x.shape[i] + a) for i, (a, _) in enumerate(self.pad_width))
+        return np.pad(x, self.pad_width)
+
+    def backward(self, gy):
+        return gy[self.slices]
+
+
+def max_pool2d(x, pool=(2, 2), strides=None, pads: Pads = ((0, 0), (0, 0))):
+    """NHWC max pooling."""
+    return MaxPool2D(pool, strides or pool, pads)(x)
+
+
+def avg_pool2d(x, pool=(2, 2), strides=None, pads: Pads = ((0, 0), (0, 0))):
+    """NHWC average pooling (padding excluded from the averages)."""
+    return AvgPool2D(pool, strides or pool, pads)(x)
+
+
+def pad(x, pad_width):
+    """Zero-pad with NumPy's ``pad_width`` (one ``(before, after)`` pair per axis)."""
+    return Pad(pad_width)(x)
