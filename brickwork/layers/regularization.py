@@ -123,3 +123,40 @@ class ActivityRegularization(Layer):
         cfg.pop("activity_regularizer", None)
         cfg.update({"l1": self.l1, "l2": self.l2})
         return cfg
+
+
+class SpatialDropout1D(Dropout):
+    """Drops whole feature channels of a ``(batch, steps, channels)`` input
+    (the same channels at every step), scaling the rest by ``1/(1-rate)``."""
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(rate, seed=seed, **kwargs)
+
+    def call(self, inputs, training=False):
+        noise = (inputs.shape[0], 1, inputs.shape[2])
+        return F.dropout(inputs, self.rate, training=training, noise_shape=noise, rng=self._rng)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.pop("noise_shape")
+        return cfg
+
+
+class SpatialDropout2D(SpatialDropout1D):
+    """Drops whole feature maps of a 4-D input (channels last, or ``data_format='channels_first'``)."""
+
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs: Any) -> None:
+        from brickwork.layers.conv_utils import normalize_data_format
+
+        super().__init__(rate, seed=seed, **kwargs)
+        self.data_format = normalize_data_format(data_format)
+
+    def call(self, inputs, training=False):
+        n = inputs.shape
+        noise = (n[0], n[1], 1, 1) if self.data_format == "channels_first" else (n[0], 1, 1, n[3])
+        return F.dropout(inputs, self.rate, training=training, noise_shape=noise, rng=self._rng)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["data_format"] = self.data_format
+        return cfg

@@ -121,3 +121,163 @@ class RepeatVector(Layer):
         cfg = super().get_config()
         cfg["n"] = self.n
         return cfg
+
+
+def _pairs(value: Any, rank: int, name: str) -> tuple[tuple[int, int], ...]:
+    """Keras padding/cropping forms: ``n``, ``(a, b)`` per axis (symmetric for 2-D), or ``((a, b), (c, d))``."""
+    if isinstance(value, int):
+        return ((value, value),) * rank
+    value = tuple(value)
+    if rank == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return (tuple(value),)
+    if len(value) == rank and all(isinstance(v, int) for v in value):
+        return tuple((v, v) for v in value)
+    if len(value) == rank and all(len(v) == 2 for v in value):
+        return tuple((int(v[0]), int(v[1])) for v in value)
+    raise ValueError(f"Invalid `{name}` argument {value!r}.")
+
+
+class _SpatialLayer(Layer):
+    rank = 2
+
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
+        from brickwork.layers.conv_utils import normalize_data_format
+
+        super().__init__(**kwargs)
+        self.data_format = normalize_data_format(data_format) if self.rank == 2 else "channels_last"
+
+    def _spatial_axes(self) -> tuple[int, ...]:
+        start = 2 if self.data_format == "channels_first" else 1
+        return tuple(range(start, start + self.rank))
+
+    def get_config(self):
+        cfg = super().get_config()
+        if self.rank == 2:
+            cfg["data_format"] = self.data_format
+        return cfg
+
+
+class ZeroPadding2D(_SpatialLayer):
+    """Adds rows and columns of zeros: ``padding`` is ``n``, ``(rows, cols)`` or
+    ``((top, bottom), (left, right))``."""
+
+    rank = 2
+
+    def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self.padding = _pairs(padding, self.rank, "padding")
+
+    def call(self, inputs):
+        widths = [(0, 0)] * inputs.ndim
+        for axis, p in zip(self._spatial_axes(), self.padding):
+            widths[axis] = p
+        return F.pad(inputs, widths)
+
+    def compute_output_shape(self, input_shape):
+        out = list(input_shape)
+        for axis, (a, b) in zip(self._spatial_axes(), self.padding):
+            out[axis] = None if out[axis] is None else out[axis] + a + b
+        return tuple(out)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["padding"] = [list(p) for p in self.padding]
+        return cfg
+
+
+class ZeroPadding1D(ZeroPadding2D):
+    """Adds zeros at the start and end of the steps axis: ``padding`` is ``n`` or ``(left, right)``."""
+
+    rank = 1
+
+    def __init__(self, padding: Any = 1, **kwargs: Any) -> None:
+        super().__init__(padding=padding, **kwargs)
+
+
+class Cropping2D(_SpatialLayer):
+    """Removes rows and columns at the borders: ``cropping`` in ZeroPadding2D's forms."""
+
+    rank = 2
+
+    def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self.cropping = _pairs(cropping, self.rank, "cropping")
+
+    def call(self, inputs):
+        index = [slice(None)] * inputs.ndim
+        for axis, (a, b) in zip(self._spatial_axes(), self.cropping):
+            if a + b >= inputs.shape[axis]:
+                raise ValueError(f"{type(self).__name__} '{self.name}': cropping {self.cropping} removes every "
+                                 f"element of axis {axis} of an input of shape {inputs.shape}.")
+            index[axis] = slice(a, inputs.shape[axis] - b)
+        return F.getitem(inputs, tuple(index))
+
+    def compute_output_shape(self, input_shape):
+        out = list(input_shape)
+        for axis, (a, b) in zip(self._spatial_axes(), self.cropping):
+            out[axis] = None if out[axis] is None else out[axis] - a - b
+        return tuple(out)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["cropping"] = [list(p) for p in self.cropping]
+        return cfg
+
+
+class Cropping1D(Cropping2D):
+    """Removes steps at the start and end: ``cropping`` is ``n`` or ``(start, end)``."""
+
+    rank = 1
+
+    def __init__(self, cropping: Any = (1, 1), **kwargs: Any) -> None:
+        super().__init__(cropping=cropping, **kwargs)
+
+
+class UpSampling2D(_SpatialLayer):
+    """Repeats rows and columns ``size`` times (nearest-neighbour upsampling)."""
+
+    rank = 2
+
+    def __init__(self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest",
+                 **kwargs: Any) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        if interpolation != "nearest":
+            raise NotImplementedError(f"UpSampling2D(interpolation={interpolation!r}): only 'nearest' is implemented.")
+        self.size = (size,) * self.rank if isinstance(size, int) else tuple(int(s) for s in size)
+        self.interpolation = interpolation
+
+    def call(self, inputs):
+        x = inputs
+        for axis, s in zip(self._spatial_axes(), self.size):
+            if s == 1:
+                continue
+            shape = list(x.shape)
+            x = F.expand_dims(x, axis + 1)
+            expanded = list(x.shape)
+            expanded[axis + 1] = s
+            x = F.broadcast_to(x, tuple(expanded))
+            shape[axis] *= s
+            x = F.reshape(x, tuple(shape))
+        return x
+
+    def compute_output_shape(self, input_shape):
+        out = list(input_shape)
+        for axis, s in zip(self._spatial_axes(), self.size):
+            out[axis] = None if out[axis] is None else out[axis] * s
+        return tuple(out)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["size"] = list(self.size) if self.rank == 2 else self.size[0]
+        if self.rank == 2:
+            cfg["interpolation"] = self.interpolation
+        return cfg
+
+
+class UpSampling1D(UpSampling2D):
+    """Repeats each step ``size`` times: ``(batch, steps, features)`` → ``(batch, steps * size, features)``."""
+
+    rank = 1
+
+    def __init__(self, size: int = 2, **kwargs: Any) -> None:
+        super().__init__(size=size, **kwargs)

@@ -56,11 +56,16 @@ class SymbolicTensor:
 class Node:
     """One call of a layer in a graph: ``outputs = layer(*args, **kwargs)``.
 
-    ``args``/``kwargs`` keep the call's structure with symbolic tensors in place.
+    ``args``/``kwargs`` keep the call's structure with symbolic tensors in place;
+    ``order`` counts nodes in creation order (a tie-breaker for display).
     """
+
+    _created = 0
 
     def __init__(self, layer: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
                  outputs: list[SymbolicTensor]) -> None:
+        Node._created += 1
+        self.order = Node._created
         self.layer = layer
         self.args, self.kwargs = args, kwargs
         self.input_tensors = [t for t in flatten((args, kwargs)) if isinstance(t, SymbolicTensor)]

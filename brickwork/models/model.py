@@ -54,9 +54,12 @@ class Model(Trainer, Layer):
         self.inputs = flatten(inputs)
         self.outputs = flatten(outputs)
         self._nodes = topological_nodes(self.inputs, self.outputs)
+        depth: dict[int, int] = {}
+        for node in self._nodes:  # parents come first: depth = longest path from an input
+            depth[id(node)] = 1 + max((depth[id(p)] for p in node.parent_nodes), default=-1)
         layers: list[Layer] = []
         seen: set[int] = set()
-        for node in self._nodes:
+        for node in sorted(self._nodes, key=lambda n: (depth[id(n)], n.order)):  # Keras's display order
             if id(node.layer) not in seen:
                 seen.add(id(node.layer))
                 layers.append(node.layer)
