@@ -57,11 +57,11 @@ class ReLU(Function):
     r""":math:`y = \max(x, 0)`, :math:`f'(x) = [x > 0]`."""
 
     def forward(self, x):
-        self.mask = x > 0
-        return np.where(self.mask, x, np.zeros((), x.dtype))
+        self.y = np.maximum(x, x.dtype.type(0))
+        return self.y
 
     def backward(self, gy):
-        return gy * self.mask
+        return gy * (self.y > 0)
 
 
 class ReLU6(Function):

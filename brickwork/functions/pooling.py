@@ -16,12 +16,22 @@ def _pad_value(x: np.ndarray, pads: Pads, value: float) -> np.ndarray:
     return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value)
 
 
+def _offset_views(xp: np.ndarray, pool, strides, out_hw):
+    """For each kernel offset ``(a, b)``: the strided view ``xp[:, a + i*sh, b + j*sw, :]`` over all ``(i, j)``."""
+    (kh, kw), (sh, sw), (ho, wo) = pool, strides, out_hw
+    for a in range(kh):
+        for b in range(kw):
+            yield a * kw + b, (slice(None), slice(a, a + sh * (ho - 1) + 1, sh), slice(b, b + sw * (wo - 1) + 1, sw))
+
+
 class MaxPool2D(Function):
     r"""Max pooling: :math:`y_{n,i,j,c} = \max_{a,b} x_{n,\,i s_h + a,\,j s_w + b,\,c}`.
 
     Padding (Keras ``'same'``) never wins: padded cells hold :math:`-\infty`.
-    The gradient goes to the first arg-max of each window (as PyTorch),
-    scattered back with col2im over the :math:`k_h k_w` offsets.
+    The loop runs over the :math:`k_h k_w` kernel offsets (never over pixels),
+    each step comparing one strided view of the whole batch with the running
+    maximum. In backward the first offset that equals the maximum in each
+    window receives the gradient (as PyTorch's first arg-max).
     """
 
     def __init__(self, pool, strides, pads: Pads = ((0, 0), (0, 0))):
@@ -29,22 +39,31 @@ class MaxPool2D(Function):
 
     def forward(self, x):
         xp = _pad_value(x, self.pads, -np.inf)
-        self.padded_shape = xp.shape
         n, h, w, c = x.shape
         ho = out_length(h, self.pool[0], self.strides[0], 1, self.pads[0])
         wo = out_length(w, self.pool[1], self.strides[1], 1, self.pads[1])
-        win = windows(xp, self.pool, self.strides, (1, 1), (ho, wo))
-        flat = win.reshape(n, ho, wo, self.pool[0] * self.pool[1], c)  # copies the windows once
-        self.argmax = flat.argmax(axis=3)
-        return np.take_along_axis(flat, self.argmax[:, :, :, None, :], axis=3)[:, :, :, 0, :]
+        self.out_hw = (ho, wo)
+        y = None
+        for _, view in _offset_views(xp, self.pool, self.strides, self.out_hw):
+            y = xp[view].copy() if y is None else np.maximum(y, xp[view], out=y)
+        self.xp, self.y = xp, y
+        return y
 
     def backward(self, gy):
-        n, ho, wo, c = gy.shape
-        k = self.pool[0] * self.pool[1]
-        gwin = np.zeros((n, ho, wo, k, c), gy.dtype)
-        np.put_along_axis(gwin, self.argmax[:, :, :, None, :], gy[:, :, :, None, :], axis=3)
-        gwin = gwin.reshape(n, ho, wo, self.pool[0], self.pool[1], c)
-        return crop_nhwc(add_windows(gwin, self.padded_shape, self.strides, (1, 1)), self.pads)
+        gp = np.zeros(self.xp.shape, gy.dtype)
+        claimed = np.zeros(self.y.shape, bool)  # windows whose arg-max already got the gradient
+        tiled = self.pool == self.strides  # windows do not overlap: each cell is written once
+        last = self.pool[0] * self.pool[1] - 1
+        for k, view in _offset_views(gp, self.pool, self.strides, self.out_hw):
+            first = self.xp[view] == self.y
+            first &= ~claimed
+            if k < last:
+                claimed |= first
+            if tiled:
+                np.multiply(gy, first, out=gp[view])
+            else:
+                gp[view] += gy * first
+        return crop_nhwc(gp, self.pads)
 
 
 class AvgPool2D(Function):
