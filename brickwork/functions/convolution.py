@@ -36,10 +36,15 @@ class Conv2D(Function):
     ``W`` is Keras's ``(kh, kw, in_channels / groups, filters)``; with
     ``groups > 1`` channels are split into groups convolved separately
     (depthwise convolution is ``groups = in_channels``).
+
+    ``relu=True`` fuses :math:`\max(y, 0)` into the node (the common
+    ``Conv2D(..., activation='relu')``): the output is rectified in place and
+    the backward masks :math:`\bar y` with :math:`y > 0` before the GEMMs.
     """
 
-    def __init__(self, strides=(1, 1), pads: Pads = ((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+    def __init__(self, strides=(1, 1), pads: Pads = ((0, 0), (0, 0)), dilation=(1, 1), groups=1, relu=False):
         self.strides, self.pads, self.dilation, self.groups = tuple(strides), pads, tuple(dilation), groups
+        self.relu = relu
 
     def forward(self, x, w, b=None):
         kh, kw, cg, o = w.shape
@@ -61,12 +66,17 @@ class Conv2D(Function):
         y = _grouped_matmul(self.cols, w.reshape(kh * kw * cg, o), self.groups)
         if b is not None:
             y += b
+        if self.relu:
+            np.maximum(y, 0, out=y)
+            self.y = y
         return y.reshape(n, ho, wo, o)
 
     def backward(self, gy):
         kh, kw, cg, o = self.w.shape
         n, ho, wo, _ = gy.shape
         g2 = gy.reshape(n * ho * wo, o)
+        if self.relu:
+            g2 = g2 * (self.y > 0)
         g = self.groups
         gx = gw = gb = None
         if self.needs_input_grad[1]:
@@ -79,14 +89,22 @@ class Conv2D(Function):
                 a = a.transpose(0, 2, 1, 3).reshape(g, k * cg, m)                  # (g, K*cg, M)
                 bg = g2.reshape(m, g, og).transpose(1, 0, 2)                       # (g, M, og)
                 gw = (a @ bg).reshape(g, kh, kw, cg, og).transpose(1, 2, 3, 0, 4).reshape(self.w.shape)
-        if self.needs_input_grad[0]:
-            if g == 1:
-                gcols = g2 @ self.w.reshape(kh * kw * cg, o).T
-            else:
-                og = o // g
-                wg = self.w.reshape(kh * kw * cg, g, og).transpose(1, 2, 0)        # (g, og, K*cg)
-                gg = g2.reshape(-1, g, og).transpose(1, 0, 2)                      # (g, M, og)
-                gcols = (gg @ wg).reshape(g, -1, kh * kw, cg).transpose(1, 2, 0, 3)  # (M, K, g, cg)
+        if self.needs_input_grad[0] and g == 1:
+            # one (M, O) @ (O, C) product per kernel offset, each landing contiguous, then added
+            # into its shifted window of the padded input gradient (col2im with contiguous reads)
+            per_offset = np.matmul(g2[None], self.w.reshape(kh * kw, cg, o).transpose(0, 2, 1))
+            gxp = np.zeros(self.padded_shape, gy.dtype)
+            (sh, sw), (dh, dw) = self.strides, self.dilation
+            for k in range(kh * kw):
+                a, b = divmod(k, kw)
+                gxp[:, a * dh:a * dh + sh * (ho - 1) + 1:sh, b * dw:b * dw + sw * (wo - 1) + 1:sw, :] += \
+                    per_offset[k].reshape(n, ho, wo, cg)
+            gx = crop_nhwc(gxp, self.pads)
+        elif self.needs_input_grad[0]:
+            og = o // g
+            wg = self.w.reshape(kh * kw * cg, g, og).transpose(1, 2, 0)            # (g, og, K*cg)
+            gg = g2.reshape(-1, g, og).transpose(1, 0, 2)                          # (g, M, og)
+            gcols = (gg @ wg).reshape(g, -1, kh * kw, cg).transpose(1, 2, 0, 3)    # (M, K, g, cg)
             gcols = gcols.reshape(n, ho, wo, kh, kw, cg * g)
             gx = crop_nhwc(add_windows(gcols, self.padded_shape, self.strides, self.dilation), self.pads)
         if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
@@ -152,9 +170,10 @@ class Conv2DTranspose(Function):
         return (gx, gw, gb) if len(self.needs_input_grad) == 3 else (gx, gw)
 
 
-def conv2d(x, w, b=None, strides=(1, 1), pads: Pads = ((0, 0), (0, 0)), dilation=(1, 1), groups=1):
-    """NHWC convolution with explicit zero padding ``((top, bottom), (left, right))``."""
-    fn = Conv2D(strides, pads, dilation, groups)
+def conv2d(x, w, b=None, strides=(1, 1), pads: Pads = ((0, 0), (0, 0)), dilation=(1, 1), groups=1, relu=False):
+    """NHWC convolution with explicit zero padding ``((top, bottom), (left, right))``;
+    ``relu=True`` applies a fused ReLU."""
+    fn = Conv2D(strides, pads, dilation, groups, relu)
     return fn(x, w) if b is None else fn(x, w, b)
 
 

@@ -52,11 +52,12 @@ class MaxPool2D(Function):
     def backward(self, gy):
         gp = np.zeros(self.xp.shape, gy.dtype)
         claimed = np.zeros(self.y.shape, bool)  # windows whose arg-max already got the gradient
+        first = np.empty(self.y.shape, bool)
         tiled = self.pool == self.strides  # windows do not overlap: each cell is written once
         last = self.pool[0] * self.pool[1] - 1
         for k, view in _offset_views(gp, self.pool, self.strides, self.out_hw):
-            first = self.xp[view] == self.y
-            first &= ~claimed
+            np.equal(self.xp[view], self.y, out=first)
+            np.greater(first, claimed, out=first)  # for booleans, a > b is a and not b
             if k < last:
                 claimed |= first
             if tiled:

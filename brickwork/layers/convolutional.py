@@ -74,21 +74,24 @@ class _Conv(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
         self.built = True
 
-    def _conv_nhwc(self, x: Any, kernel: Any, bias: Any, groups: int) -> Any:
+    def _conv_nhwc(self, x: Any, kernel: Any, bias: Any, groups: int, relu: bool = False) -> Any:
         """Run the 2-D primitive on channels-last data (1-D gets a height of 1)."""
         spatial = x.shape[1:-1]
         pads = cu.conv_pads(self.padding, spatial, self.kernel_size, self.strides, self.dilation_rate)
         if self.rank == 1:
             x = F.expand_dims(x, 1)
             kernel = F.reshape(kernel, (1,) + tuple(kernel.shape))
-            y = F.conv2d(x, kernel, bias, (1,) + self.strides, ((0, 0), pads[0]), (1,) + self.dilation_rate, groups)
+            y = F.conv2d(x, kernel, bias, (1,) + self.strides, ((0, 0), pads[0]), (1,) + self.dilation_rate, groups,
+                         relu=relu)
             return F.squeeze(y, 1)
-        return F.conv2d(x, kernel, bias, self.strides, pads, self.dilation_rate, groups)
+        return F.conv2d(x, kernel, bias, self.strides, pads, self.dilation_rate, groups, relu=relu)
 
     def call(self, inputs):
         x = cu.to_channels_last(inputs, self.data_format)
-        y = self._conv_nhwc(x, self.kernel, self.bias, self.groups)
-        return self.activation(cu.from_channels_last(y, self.data_format))
+        fuse = self.activation is activations.relu  # ReLU runs inside the convolution node
+        y = self._conv_nhwc(x, self.kernel, self.bias, self.groups, relu=fuse)
+        y = cu.from_channels_last(y, self.data_format)
+        return y if fuse else self.activation(y)
 
     def compute_output_shape(self, input_shape):
         spatial, _ = cu.spatial_and_channels(input_shape, self.data_format)
