@@ -7,6 +7,7 @@ subclassing. ``import brickwork`` needs only NumPy.
 
 from brickwork import (
     activations,
+    applications,
     callbacks,
     constraints,
     functions,
@@ -41,7 +42,8 @@ from brickwork.utils import io  # noqa: F401
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "Input", "Model", "Sequential", "Tensor", "Variable", "activations", "as_tensor", "callbacks",
+    "Function", "Input", "Model", "Sequential", "Tensor", "Variable", "activations", "applications", "as_tensor",
+    "callbacks",
     "constraints", "enable_grad", "floatx", "functions", "grad_enabled", "gradcheck", "initializers", "layers",
     "load_model", "losses", "metrics", "models", "no_grad", "optimizers", "regularizers", "saving",
     "plot", "set_floatx", "set_seed", "utils",
