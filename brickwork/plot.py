@@ -1,9 +1,71 @@
-"""Training curves (seed 001): training vs validation loss, and training vs validation accuracy."""
+"""Figures: training curves (seed 001), feature maps and convolution filters."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as err:  # pragma: no cover - depends on the extra
+        raise ImportError("brickwork.plot needs matplotlib: pip install 'brickwork[plot]'") from err
+    return plt
+
+
+def _grid(images: Any, path: Any, title: str, cmap: str = "viridis") -> str:
+    """Draw a list of 2-D arrays (or RGB ``(h, w, 3)``) as a near-square grid PNG."""
+    import numpy as np
+
+    plt = _pyplot()
+    count = len(images)
+    cols = int(np.ceil(np.sqrt(count)))
+    rows = int(np.ceil(count / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.6 * rows + 0.4), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < count:
+            ax.imshow(images[i], cmap=None if np.ndim(images[i]) == 3 else cmap, interpolation="nearest")
+            ax.set_title(str(i), fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    path = os.fspath(path)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def feature_maps(maps: Any, path: Any, sample: int = 0, max_maps: int = 64, title: str = "Feature maps") -> str:
+    """Draw the channels of one sample's feature maps ``(batch, h, w, channels)`` (or
+    ``(batch, steps, channels)``) as a grid PNG; see :func:`brickwork.utils.feature_maps`."""
+    import numpy as np
+
+    maps = np.asarray(maps)[sample]
+    if maps.ndim == 2:  # a sequence: one row per channel
+        maps = maps[None, :, :]
+    return _grid([maps[..., c] for c in range(min(maps.shape[-1], max_maps))], path, title)
+
+
+def filters(layer_or_kernel: Any, path: Any, input_channel: int | None = None, max_filters: int = 64) -> str:
+    """Draw a convolution's filters as a grid PNG: one ``kh × kw`` image per filter
+    (colour when the kernel has 3 input channels, else ``input_channel``, default 0)."""
+    import numpy as np
+
+    kernel = getattr(layer_or_kernel, "kernel", layer_or_kernel)
+    kernel = np.asarray(getattr(kernel, "data", kernel))
+    if kernel.ndim != 4:
+        raise ValueError(f"filters() draws 2-D convolution kernels (kh, kw, in, out); got shape {kernel.shape}.")
+    count = min(kernel.shape[-1], max_filters)
+    if kernel.shape[2] == 3 and input_channel is None:
+        lo, hi = kernel.min(), kernel.max()
+        images = [(kernel[:, :, :, i] - lo) / (hi - lo + 1e-12) for i in range(count)]
+    else:
+        images = [kernel[:, :, input_channel or 0, i] for i in range(count)]
+    return _grid(images, path, "Filters", cmap="gray")
 
 
 def _history_dict(history: Any) -> dict[str, list[float]]:
@@ -18,13 +80,7 @@ def history(history: Any, path: Any = ".", metric: str | None = None) -> list[st
     The accuracy figure uses ``metric`` or the first of ``acc``/``accuracy``/
     any ``*accuracy`` key; it is skipped when there is none.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - depends on the extra
-        raise ImportError("brickwork.plot needs matplotlib: pip install 'brickwork[plot]'") from err
+    plt = _pyplot()
     hist = _history_dict(history)
     if "loss" not in hist:
         raise ValueError(f"The history has no 'loss' key; keys are {sorted(hist)}.")

@@ -1,5 +1,12 @@
 """Layers with Keras 3 names, arguments, defaults and weight layouts."""
 
+from brickwork.layers.augmentation import (
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+)
 from brickwork.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -73,6 +80,7 @@ from brickwork.layers.reshaping import (
 )
 
 __all__ = [
+    "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
     "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Conv2D", "Conv2DTranspose",
     "Convolution1D", "Convolution2D", "Convolution2DTranspose", "Cropping1D", "Cropping2D", "DepthwiseConv2D",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.utils.inspection import feature_maps
 from brickwork.utils.naming import reset_names
 
 
@@ -43,4 +44,4 @@ def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = True,
     return _plot(model, to_file=to_file, show_shapes=show_shapes, show_layer_names=show_layer_names, dpi=dpi)
 
 
-__all__ = ["clear_session", "plot_model", "to_categorical"]
+__all__ = ["clear_session", "feature_maps", "plot_model", "to_categorical"]
