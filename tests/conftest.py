@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3 is a test oracle only, on the PyTorch backend
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings

@@ -297,3 +297,22 @@ def test_conv_errors_name_the_layer():
         layers.Conv2D(4, 5)(np.zeros((1, 3, 3, 1), np.float32))
     with pytest.raises(ValueError, match="groups"):
         layers.Conv2D(4, 3, groups=3)
+
+
+@pytest.mark.parametrize("kernel,stride,size", [(3, 2, 12), (3, 2, 10), (4, 2, 8), (5, 3, 12), (3, 1, 7)])
+def test_same_transposed_conv_is_the_adjoint_of_same_conv(kernel, stride, size):
+    """<conv(x), y> = <x, conv_transpose(y)> for an input of size ``out * stride`` (the size a
+    'same' transposed convolution produces): TensorFlow's (and JAX's) semantics."""
+    rng = np.random.default_rng(kernel * 10 + stride)
+    x = rng.standard_normal((2, size, size, 3))
+    w = rng.standard_normal((kernel, kernel, 3, 4))
+    conv = layers.Conv2D(4, kernel, strides=stride, padding="same", use_bias=False, dtype="float64")
+    conv(x)
+    conv.kernel.assign(w)
+    y = rng.standard_normal(conv(x).shape)
+    deconv = layers.Conv2DTranspose(3, kernel, strides=stride, padding="same", use_bias=False, dtype="float64")
+    deconv(y)
+    deconv.kernel.assign(w)  # the transposed kernel layout (kh, kw, filters, in) is the same array
+    back = deconv(y).data
+    assert back.shape == x.shape
+    np.testing.assert_allclose(np.sum(conv(x).data * y), np.sum(x * back), rtol=1e-10)

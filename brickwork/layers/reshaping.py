@@ -181,7 +181,7 @@ class ZeroPadding2D(_SpatialLayer):
 
     def get_config(self):
         cfg = super().get_config()
-        cfg["padding"] = [list(p) for p in self.padding]
+        cfg["padding"] = list(self.padding[0]) if self.rank == 1 else [list(p) for p in self.padding]
         return cfg
 
 
@@ -220,7 +220,7 @@ class Cropping2D(_SpatialLayer):
 
     def get_config(self):
         cfg = super().get_config()
-        cfg["cropping"] = [list(p) for p in self.cropping]
+        cfg["cropping"] = list(self.cropping[0]) if self.rank == 1 else [list(p) for p in self.cropping]
         return cfg
 
 
