@@ -117,18 +117,28 @@ def test_pooling_matches_torch(pool, stride, pad):
         assert_close(xt.grad, nhwc(tx.grad), np.float64)
 
 
-def test_conv1d_layer_matches_torch_with_causal_and_same_padding():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_conv1d_layer_matches_torch_with_causal_and_same_padding(dtype):
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((2, 9, 3))
-    for padding, dilation in (("valid", 1), ("same", 1), ("causal", 2)):
-        layer = layers.Conv1D(4, 3, padding=padding, dilation_rate=dilation, dtype="float64")
-        y = layer(x)
-        w = torch.tensor(layer.kernel.data.transpose(2, 1, 0).copy())
+    x = rng.standard_normal((2, 9, 3)).astype(dtype)
+    for padding, dilation, stride in (("valid", 1, 2), ("same", 1, 1), ("causal", 2, 1)):
+        layer = layers.Conv1D(4, 3, strides=stride, padding=padding, dilation_rate=dilation,
+                              dtype=np.dtype(dtype).name)
+        xt = bw.Tensor(x, requires_grad=True)
+        y = layer(xt)
+        w = torch.tensor(layer.kernel.data.transpose(2, 1, 0).copy(), requires_grad=True)
+        b = torch.tensor(layer.bias.data, requires_grad=True)
         left = {"valid": 0, "same": 1, "causal": 2 * dilation}[padding]
         right = {"valid": 0, "same": 1, "causal": 0}[padding]
-        tx = tF.pad(torch.tensor(x.transpose(0, 2, 1).copy()), (left, right))
-        ty = tF.conv1d(tx, w, torch.tensor(layer.bias.data), dilation=dilation)
-        assert_close(y, ty.numpy().transpose(0, 2, 1), np.float64, padding)
+        tx = torch.tensor(x.transpose(0, 2, 1).copy(), requires_grad=True)
+        ty = tF.conv1d(tF.pad(tx, (left, right)), w, b, stride=stride, dilation=dilation)
+        assert_close(y, ty.detach().numpy().transpose(0, 2, 1), dtype, padding)
+        gy = rng.standard_normal(y.shape).astype(dtype)
+        y.backward(gy)
+        ty.backward(torch.tensor(gy.transpose(0, 2, 1).copy()))
+        assert_close(xt.grad, tx.grad.numpy().transpose(0, 2, 1), dtype, padding)
+        assert_close(layer.kernel.grad, w.grad.numpy().transpose(2, 1, 0), dtype, padding)
+        assert_close(layer.bias.grad, b.grad, dtype, padding)
 
 
 def layer_gradcheck(layer, x, training=False):
@@ -140,12 +150,17 @@ def layer_gradcheck(layer, x, training=False):
 
 
 @given(seed=st.integers(0, 999), padding=st.sampled_from(["valid", "same"]), strides=st.integers(1, 2),
-       fmt=st.sampled_from(["channels_last", "channels_first"]))
-def test_conv_layers_gradcheck(seed, padding, strides, fmt):
+       fmt=st.sampled_from(["channels_last", "channels_first"]), dilation=st.integers(1, 2))
+def test_conv_layers_gradcheck(seed, padding, strides, fmt, dilation):
     rng = seeded(seed)
     x4 = rng.standard_normal((2, 5, 6, 2) if fmt == "channels_last" else (2, 2, 5, 6))
+    dilation = dilation if strides == 1 else 1
     layer_gradcheck(layers.Conv2D(3, 3, strides=strides, padding=padding, data_format=fmt, activation="tanh",
+                                  dilation_rate=dilation, dtype="float64"), x4)
+    layer_gradcheck(layers.Conv2D(4, 2, padding=padding, data_format=fmt, groups=2, activation="relu",
                                   dtype="float64"), x4)
+    layer_gradcheck(layers.Conv1D(3, 3, padding="causal", dilation_rate=dilation, dtype="float64"),
+                    rng.standard_normal((2, 7, 3)))
     layer_gradcheck(layers.Conv2DTranspose(2, 3, strides=strides, padding=padding, data_format=fmt,
                                            dtype="float64"), x4)
     layer_gradcheck(layers.DepthwiseConv2D(2, padding=padding, depth_multiplier=2, data_format=fmt,

@@ -32,3 +32,15 @@ def test_seed001_reviews_l2_loss_is_higher(tmp_path):
     assert all(r > p for p, r in zip(results["plain"]["loss"], results["l2"]["loss"]))
     assert results["plain"]["val_acc"][-1] > 0.9
     assert (tmp_path / "plain_loss.png").exists() and (tmp_path / "l2_accuracy.png").exists()
+
+
+def test_digits_cnn_example_runs():
+    summary = load("digits_cnn").main(seeds=1, epochs=2)
+    assert set(summary) == {"mlp", "cnn"} and 0 < summary["cnn"]["mean"] <= 1
+
+
+def test_ucr_example_runs():
+    accuracy, seconds = load("ucr_classification").run("ItalyPowerDemand", "fcn", seed=0, epochs=2)
+    assert 0 < accuracy <= 1 and seconds > 0
+    accuracy, _ = load("ucr_classification").run("ItalyPowerDemand", "resnet", seed=0, epochs=1)
+    assert 0 < accuracy <= 1
