@@ -117,9 +117,9 @@ def gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, rtol: flo
         if analytic is None:
             analytic = np.zeros_like(values)
         numeric = np.zeros(values.shape, np.float64)
-        flat = values.reshape(-1)  # a view: perturbing it perturbs the input or parameter
+        flat = values.flat  # writes through to the input or parameter, whatever its memory layout
         nflat = numeric.reshape(-1)
-        for k in range(flat.size):
+        for k in range(values.size):
             saved = flat[k]
             flat[k] = saved + eps
             plus, _ = scalar_loss(arrays, track=False)

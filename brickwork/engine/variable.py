@@ -27,7 +27,7 @@ class Variable(Tensor):
 
     def __init__(self, value: Any, name: str = "variable", trainable: bool = True,
                  regularizer: Any = None, constraint: Any = None, path: str | None = None) -> None:
-        super().__init__(np.array(value, copy=True), requires_grad=trainable, name=name)
+        super().__init__(np.array(value, copy=True, order="C"), requires_grad=trainable, name=name)
         self._trainable = trainable
         self.regularizer = regularizer
         self.constraint = constraint

@@ -1,5 +1,6 @@
 """Layers with Keras 3 names, arguments, defaults and weight layouts."""
 
+from brickwork.layers.attention import AdditiveAttention, Attention
 from brickwork.layers.augmentation import (
     RandomFlip,
     RandomRotation,
@@ -58,6 +59,18 @@ from brickwork.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from brickwork.layers.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 from brickwork.layers.regularization import (
     ActivityRegularization,
     Dropout,
@@ -80,6 +93,8 @@ from brickwork.layers.reshaping import (
 )
 
 __all__ = [
+    "AdditiveAttention", "Attention", "Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN",
+    "SimpleRNNCell", "StackedRNNCells", "TimeDistributed",
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
     "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "Conv1D", "Conv2D", "Conv2DTranspose",
     "Convolution1D", "Convolution2D", "Convolution2DTranspose", "Cropping1D", "Cropping2D", "DepthwiseConv2D",

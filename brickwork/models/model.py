@@ -127,7 +127,16 @@ class Model(Trainer, Layer):
     def _to_tensor(self, x: Any) -> Any:
         if getattr(self, "_is_graph_network", False) and not isinstance(x, Tensor):
             return x  # the graph casts each input to its own Input's dtype
+        if isinstance(x, np.ndarray):
+            return Tensor(x)  # no cast here: each layer casts to its own dtype, as in Keras
         return super()._to_tensor(x)
+
+    def _float_dtype(self) -> np.dtype:
+        """The float type data is converted to once before training: the first input's, else the model's."""
+        inputs = getattr(self, "inputs", None) or []
+        if inputs and inputs[0].dtype.kind == "f":
+            return np.dtype(inputs[0].dtype)
+        return np.dtype(self._dtype)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if getattr(self, "_is_graph_network", False):

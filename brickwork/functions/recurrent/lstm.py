@@ -62,7 +62,7 @@ class LSTMSequence(Function):
 
     def _order(self, units: int) -> np.ndarray:
         """Column permutation from Keras order (i, f, c, o | f, c, o) to internal (sigmoids..., c)."""
-        blocks = [1, 2, 0] if self.coupled else [0, 1, 3, 2]  # coupled: (f, o, c); else (i, f, o, c)
+        blocks = [0, 2, 1] if self.coupled else [0, 1, 3, 2]  # coupled: (f, o, c); else (i, f, o, c)
         return np.concatenate([np.arange(b * units, (b + 1) * units) for b in blocks])
 
     def forward(self, x, h0, c0, w, u, *rest):
