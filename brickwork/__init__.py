@@ -5,6 +5,7 @@ follows Keras 3 (``layers``, ``models``, ``compile``/``fit``) and PyTorch-style
 subclassing. ``import brickwork`` needs only NumPy.
 """
 
+from brickwork import _openblas  # noqa: F401, I001  (must run before NumPy loads OpenBLAS; see its docstring)
 from brickwork import (
     activations,
     applications,

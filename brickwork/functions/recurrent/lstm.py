@@ -21,7 +21,7 @@ class LSTMSequence(Function):
 
     Seed 001's equations, per step (Keras gate order ``i, f, c, o`` in the weights)::
 
-        z      = x_t W + h_{t-1} U + b                      (one GEMM per step; x W for all steps at once)
+        z      = x_t W + h_{t-1} U + b                      (x W for all steps as one GEMM; one GEMM per step)
         i_t    = σ(z_i [+ C_{t-1} P_i])                     input gate       (peepholes: + C_{t-1} P)
         f_t    = σ(z_f [+ C_{t-1} P_f])                     forget gate
         C̃_t    = tanh(z_c)                                  candidate
@@ -31,17 +31,21 @@ class LSTMSequence(Function):
 
     BPTT, from the last step back, with δh and δC flowing from step t+1::
 
-        δo  = δh * tanh(C_t)            δz_o = δo * σ'(o)         (peephole: δC += δz_o P_oᵀ)
-        δC += δh * o_t * (1 - tanh²(C_t))
-        δC̃  = δC * i_t                  δz_c = δC̃ * (1 - C̃_t²)    (coupled: δC * (1 - f_t))
-        δi  = δC * C̃_t                  δz_i = δi * σ'(i)
-        δf  = δC * C_{t-1}              δz_f = δf * σ'(f)         (coupled: δC * (C_{t-1} - C̃_t))
-        δC_{t-1} = δC * f_t [+ δz_i P_iᵀ + δz_f P_fᵀ]
+        δC_t  += δh_t * o_t * (1 - tanh²(C_t))              (+ δz_o P_oᵀ with peepholes)
+        δz_o   = δh_t * tanh(C_t) * σ'(o_t)
+        δz_i   = δC_t * C̃_t * σ'(i_t)
+        δz_f   = δC_t * C_{t-1} * σ'(f_t)                  (coupled: δC_t * (C_{t-1} - C̃_t) * σ'(f_t))
+        δz_c   = δC_t * i_t * (1 - C̃_t²)                   (coupled: δC_t * (1 - f_t) * (1 - C̃_t²))
+        δC_{t-1} = δC_t * f_t  (+ δz_i P_iᵀ + δz_f P_fᵀ)
         δh_{t-1} = δz Uᵀ
 
-    and after the loop, one GEMM each: δW = Xᵀ δZ, δU = H_{prev}ᵀ δZ, δb = Σ δZ,
-    δX = δZ Wᵀ. Internally the gate columns are reordered so that the sigmoid
-    gates are contiguous and each activation is one in-place call.
+    Everything that does not depend on the recursion (the derivatives of the
+    gates, the products with C̃, C_{t-1} and tanh C) is computed for all steps at
+    once before the backward loop, so each step is one GEMM and a handful of
+    element-wise products; after the loop δW = Xᵀ δZ, δU = H_{prev}ᵀ δZ,
+    δb = Σ δZ and δX = δZ Wᵀ are one GEMM each. The gate columns are reordered
+    internally to ``(o, i, f, c)`` (``(o, f, c)`` coupled) so that the sigmoid gates
+    and the gates multiplied by δC are both contiguous.
 
     Inputs: ``x (N, T, D), h0 (N, U), c0 (N, U), W (D, G·U), U (U, G·U)``,
     then ``b (G·U,)`` if ``use_bias`` and ``P (U, n·U)`` if ``peepholes``
@@ -58,11 +62,12 @@ class LSTMSequence(Function):
         self.use_bias, self.peepholes, self.coupled = use_bias, peepholes, coupled
         self.act, self.dact = activation(activation_name)
         self.ract, self.dract = activation(recurrent_activation)
+        self.fast_sigmoid = recurrent_activation == "sigmoid"
         self.go_backwards, self.mask, self.rdrop, self.truncate = go_backwards, mask, rdrop, truncate
 
     def _order(self, units: int) -> np.ndarray:
-        """Column permutation from Keras order (i, f, c, o | f, c, o) to internal (sigmoids..., c)."""
-        blocks = [0, 2, 1] if self.coupled else [0, 1, 3, 2]  # coupled: (f, o, c); else (i, f, o, c)
+        """Columns from Keras order (i, f, c, o | coupled f, c, o) to internal (o, i, f, c | o, f, c)."""
+        blocks = [2, 0, 1] if self.coupled else [3, 0, 1, 2]
         return np.concatenate([np.arange(b * units, (b + 1) * units) for b in blocks])
 
     def forward(self, x, h0, c0, w, u, *rest):
@@ -72,119 +77,165 @@ class LSTMSequence(Function):
         n, t_len, _ = x.shape
         units = u.shape[0]
         order = self._order(units)
-        self.order, self.units = order, units
-        ns = 2 if self.coupled else 3          # sigmoid gates (f, o) or (i, f, o)
-        self.ns = ns
+        ns = 2 if self.coupled else 3            # sigmoid gates: (o, f) or (o, i, f)
+        self.order, self.units, self.ns = order, units, ns
         wp, up = w[:, order], u[:, order]
+        bp = None if b is None else b[order]
+        # peephole columns reordered to (o | i, f) to match the gates they feed
+        pp = None
+        if p is not None:
+            k = ns - 1
+            pp = np.concatenate([p[:, k * units:], p[:, :k * units]], axis=1)
+        s = ns * units                           # width of the sigmoid block
+        fwd_w, fwd_u, fwd_b, fwd_p = wp, up, bp, pp
+        if self.fast_sigmoid:                    # σ(z) = ½ tanh(z/2) + ½: halve the sigmoid columns once
+            half = np.ones(wp.shape[1], x.dtype)
+            half[:s] = 0.5
+            fwd_w, fwd_u = wp * half, up * half
+            fwd_b = None if bp is None else bp * half
+            fwd_p = None if pp is None else pp * half[:s]
         xs = time_major(x, self.go_backwards)
-        z_all = (xs.reshape(t_len * n, -1) @ wp).reshape(t_len, n, -1)
-        if b is not None:
-            z_all += b[order]
+        a = (xs.reshape(t_len * n, -1) @ fwd_w).reshape(t_len, n, -1)
+        if fwd_b is not None:
+            a += fwd_b
         masks = step_masks(self.mask, self.go_backwards, x.dtype)
         rdrop = None if self.rdrop is None else np.asarray(self.rdrop, x.dtype)
         hs = np.empty((t_len, n, units), x.dtype)
         cs = np.empty((t_len, n, units), x.dtype)
         tcs = np.empty((t_len, n, units), x.dtype)
+        rec = np.empty((n, a.shape[2]), x.dtype)
+        tmp = np.empty((n, units), x.dtype)
         h, c = h0, c0
-        hprev = np.empty((t_len, n, units), x.dtype)
-        cprev = np.empty((t_len, n, units), x.dtype)
-        o_idx = slice((ns - 1) * units, ns * units)  # the output gate is the last sigmoid gate
-        for t in range(t_len):
-            hprev[t], cprev[t] = h, c
-            z = z_all[t]
-            z += (h * rdrop if rdrop is not None else h) @ up
-            if p is not None:  # i and f (or f) peek at C_{t-1}
-                z[:, :(ns - 1) * units] += c @ p[:, :(ns - 1) * units]
-                self.ract(z[:, :(ns - 1) * units])
+
+        def sigmoid_(block):
+            if self.fast_sigmoid:
+                np.tanh(block, out=block)
+                block *= 0.5
+                block += 0.5
             else:
-                self.ract(z[:, :ns * units])
-            g = self.act(z[:, ns * units:])
-            f = z[:, (ns - 2) * units:(ns - 1) * units] if not self.coupled else z[:, :units]
-            c_new = f * c
-            c_new += (1 - f) * g if self.coupled else z[:, :units] * g
-            if p is not None:  # the output gate peeks at C_t
-                z[:, o_idx] += c_new @ p[:, (ns - 1) * units:]
-                self.ract(z[:, o_idx])
-            tc = self.act(c_new.copy())
-            h_new = z[:, o_idx] * tc
-            if masks is not None:
+                self.ract(block)
+
+        for t in range(t_len):
+            z = a[t]
+            np.matmul(h * rdrop if rdrop is not None else h, fwd_u, out=rec)
+            z += rec
+            if fwd_p is not None:                # i and f peek at C_{t-1}
+                z[:, units:s] += c @ fwd_p[:, units:]
+                sigmoid_(z[:, units:s])
+            else:
+                sigmoid_(z[:, :s])
+            g = self.act(z[:, s:])
+            c_new = cs[t]
+            if self.coupled:
+                f = z[:, units:2 * units]
+                np.subtract(c, g, out=c_new)     # C = f C_prev + (1 - f) g = g + f (C_prev - g)
+                c_new *= f
+                c_new += g
+            else:
+                np.multiply(z[:, 2 * units:3 * units], c, out=c_new)
+                np.multiply(z[:, units:2 * units], g, out=tmp)
+                c_new += tmp
+            if fwd_p is not None:                # the output gate peeks at C_t
+                z[:, :units] += c_new @ fwd_p[:, :units]
+                sigmoid_(z[:, :units])
+            np.copyto(tcs[t], c_new)
+            self.act(tcs[t])
+            np.multiply(z[:, :units], tcs[t], out=hs[t])
+            if masks is not None:                # masked steps keep the previous state
                 m = masks[t]
-                h_new = m * h_new + (1 - m) * h
-                c_new = m * c_new + (1 - m) * c
-            hs[t], cs[t], tcs[t] = h_new, c_new, tc
+                hs[t] = m * hs[t] + (1 - m) * h
+                cs[t] = m * c_new + (1 - m) * c
             h, c = hs[t], cs[t]
-        self.saved = (xs, wp, up, p, z_all, hprev, cprev, cs, tcs, masks, rdrop)
-        self.shapes = (x.shape, w.shape, b is not None)
+        self.saved = (xs, wp, up, pp, a, h0, c0, hs, cs, tcs, masks, rdrop)
+        self.shapes = (x.shape, b is not None)
         return outputs_to_batch_major(hs, self.go_backwards), h.copy(), c.copy()
 
     def backward(self, g_hs, g_h, g_c):
-        xs, wp, up, p, a, hprev, cprev, cs, tcs, masks, rdrop = self.saved
-        (n, t_len, _), w_shape, has_bias = self.shapes
+        xs, wp, up, pp, a, h0, c0, hs, cs, tcs, masks, rdrop = self.saved
+        (n, t_len, _), has_bias = self.shapes
         units, ns = self.units, self.ns
+        s = ns * units
+        c_prev = np.concatenate([c0[None], cs[:-1]])
+        # ---- everything independent of the recursion, for all steps at once
+        o = a[:, :, :units]
+        g = a[:, :, s:]
+        k_h = o * self.dact(tcs)                                  # δC += δh * k_h
+        b_o = tcs * self.dract(o)                                 # δz_o = δh * b_o
+        coef = np.empty((t_len, n, a.shape[2] - units), a.dtype)  # δz_{i,f,c} (or {f,c}) = δC * coef
+        if self.coupled:
+            f = a[:, :, units:2 * units]
+            coef[:, :, :units] = (c_prev - g) * self.dract(f)
+            coef[:, :, units:] = (1 - f) * self.dact(g)
+        else:
+            i, f = a[:, :, units:2 * units], a[:, :, 2 * units:3 * units]
+            coef[:, :, :units] = g * self.dract(i)
+            coef[:, :, units:2 * units] = c_prev * self.dract(f)
+            coef[:, :, 2 * units:] = i * self.dact(g)
+        if masks is not None:                                      # masked steps: no gate gradients
+            k_h *= masks
+            b_o *= masks
+            coef *= masks
+            f_eff = masks * f + (1 - masks)                        # δC_{t-1} = δC_t * f_eff
+            pass_h = 1 - masks                                     # δh_{t-1} += δh_t * pass_h
+        else:
+            f_eff, pass_h = f, None
+        if pp is not None:
+            p_o, p_if = pp[:, :units].T, pp[:, units:].T
+            if masks is not None:
+                f_eff = f_eff.copy()
         dz_all = np.empty_like(a)
         dhs = grads_to_time_major(g_hs)
-        dh_next, dc_next = g_h.copy(), g_c.copy()
-        o_idx = slice((ns - 1) * units, ns * units)
-        dp = None if p is None else np.zeros_like(p)
+        dh_next, dc = g_h.copy(), g_c.copy()
+        dh = np.empty_like(dh_next)
+        tmp = np.empty_like(dh_next)
+        dz_c_view = None
         for t in range(t_len - 1, -1, -1):
-            dh = dhs[t] + dh_next
-            dc = dc_next
-            at = a[t]
-            o = at[:, o_idx]
-            g = at[:, ns * units:]
-            tc = tcs[t]
+            np.add(dhs[t], dh_next, out=dh)
+            np.multiply(dh, k_h[t], out=tmp)
+            dc += tmp                                              # δC_t
             dz = dz_all[t]
-            m = masks[t] if masks is not None else None
-            if m is not None:  # masked steps pass the gradient straight to the previous state
-                dh_keep, dc_keep = dh * (1 - m), dc * (1 - m)
-                dh, dc = dh * m, dc * m
-            do = dh * tc
-            dz[:, o_idx] = do * self.dract(o)
-            dc = dc + dh * o * self.dact(tc)
-            if p is not None:
-                dc += dz[:, o_idx] @ p[:, (ns - 1) * units:].T
-            c_prev = cprev[t]
-            if self.coupled:
-                f = at[:, :units]
-                dz[:, ns * units:] = dc * (1 - f) * self.dact(g)
-                dz[:, :units] = dc * (c_prev - g) * self.dract(f)
-            else:
-                i, f = at[:, :units], at[:, units:2 * units]
-                dz[:, ns * units:] = dc * i * self.dact(g)
-                dz[:, :units] = dc * g * self.dract(i)
-                dz[:, units:2 * units] = dc * c_prev * self.dract(f)
-            dc_prev = dc * f
-            if p is not None:
-                dc_prev += dz[:, :(ns - 1) * units] @ p[:, :(ns - 1) * units].T
-            dh_prev = dz @ up.T
+            np.multiply(dh, b_o[t], out=dz[:, :units])             # δz_o
+            if pp is not None:
+                dc += dz[:, :units] @ p_o
+            dz_c_view = dz[:, units:].reshape(n, -1, units)
+            np.multiply(dc[:, None, :], coef[t].reshape(n, -1, units), out=dz_c_view)
+            dc_prev = dc * f_eff[t]
+            if pp is not None:
+                dc_prev += dz[:, units:s] @ p_if
+            dh_next = dz @ up.T
             if rdrop is not None:
-                dh_prev *= rdrop
-            if m is not None:
-                dh_prev += dh_keep
-                dc_prev += dc_keep
+                dh_next *= rdrop
+            if pass_h is not None:
+                dh_next += dh * pass_h[t]
             if boundary(t, self.truncate):
-                dh_next, dc_next = np.zeros_like(dh_prev), np.zeros_like(dc_prev)
-            else:
-                dh_next, dc_next = dh_prev, dc_prev
+                dh_next[...] = 0
+                dc_prev[...] = 0
+            dc = dc_prev
         dz2 = dz_all.reshape(t_len * n, -1)
         inverse = np.argsort(self.order)
-        grads: list[np.ndarray | None] = []
         needs = self.needs_input_grad
+        grads: list[np.ndarray | None] = []
         gx = input_grad_to_batch_major((dz2 @ wp.T).reshape(t_len, n, -1), self.go_backwards) if needs[0] else None
-        hp = hprev if rdrop is None else hprev * rdrop
-        grads += [gx, dh_next if needs[1] else None, dc_next if needs[2] else None]
+        grads += [gx, dh_next if needs[1] else None, dc if needs[2] else None]
         grads.append((xs.reshape(t_len * n, -1).T @ dz2)[:, inverse] if needs[3] else None)
-        grads.append((hp.reshape(t_len * n, units).T @ dz2)[:, inverse] if needs[4] else None)
+        if needs[4]:
+            h_prev = np.concatenate([h0[None], hs[:-1]])
+            if rdrop is not None:
+                h_prev = h_prev * rdrop
+            grads.append((h_prev.reshape(t_len * n, units).T @ dz2)[:, inverse])
+        else:
+            grads.append(None)
         k = 5
         if has_bias:
             grads.append(dz2.sum(axis=0)[inverse] if needs[k] else None)
             k += 1
-        if p is not None:
+        if pp is not None:
+            dp = None
             if needs[k]:
-                split = (ns - 1) * units
-                dp[:, :split] = cprev.reshape(t_len * n, units).T @ dz2[:, :split]
-                dp[:, split:] = cs.reshape(t_len * n, units).T @ dz2[:, o_idx]
-            grads.append(dp if needs[k] else None)
+                d_if = c_prev.reshape(t_len * n, units).T @ dz2[:, units:s]
+                d_o = cs.reshape(t_len * n, units).T @ dz2[:, :units]
+                dp = np.concatenate([d_if, d_o], axis=1)          # back to (i, f | o)
+            grads.append(dp)
         return tuple(grads)
 
 
