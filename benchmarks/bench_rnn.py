@@ -66,8 +66,8 @@ def main() -> None:
             head = torch.nn.Linear(units, 1)
             opt = torch.optim.SGD(list(rnn.parameters()) + list(head.parameters()), lr=0.01)
 
-            times = alternate({"brickwork": _brickwork_step(model, x, y), "pytorch": _torch_step(rnn, head, opt, tx, ty)},
-                              repeats=args.repeats, steps=args.steps)
+            runs = {"brickwork": _brickwork_step(model, x, y), "pytorch": _torch_step(rnn, head, opt, tx, ty)}
+            times = alternate(runs, repeats=args.repeats, steps=args.steps)
             print(f"{kind} 2x{units}: brickwork {times['brickwork'] * 1e3:.1f} ms, pytorch "
                   f"{times['pytorch'] * 1e3:.1f} ms, ratio brickwork/pytorch = "
                   f"{times['brickwork'] / times['pytorch']:.2f}")
