@@ -68,6 +68,33 @@ def filters(layer_or_kernel: Any, path: Any, input_channel: int | None = None, m
     return _grid(images, path, "Filters", cmap="gray")
 
 
+def attention(weights: Any, path: Any, source: Any = None, target: Any = None,
+              title: str = "Attention weights") -> str:
+    """Draw one attention matrix ``(target steps, source steps)`` as a heat map PNG,
+    labelled with the ``source``/``target`` tokens when given (seed 004's alignment figure)."""
+    import numpy as np
+
+    plt = _pyplot()
+    weights = np.asarray(getattr(weights, "data", weights))
+    if weights.ndim != 2:
+        raise ValueError(f"attention() draws a 2-D (target, source) matrix; got shape {weights.shape}.")
+    fig, ax = plt.subplots(figsize=(max(4, 0.35 * weights.shape[1] + 2), max(3, 0.35 * weights.shape[0] + 1.5)))
+    image = ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0, vmax=max(float(weights.max()), 1e-12))
+    if source is not None:
+        ax.set_xticks(range(len(source)), [str(s) for s in source], fontsize=8)
+    if target is not None:
+        ax.set_yticks(range(len(target)), [str(t) for t in target], fontsize=8)
+    ax.set_xlabel("source")
+    ax.set_ylabel("output")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    path = os.fspath(path)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def _history_dict(history: Any) -> dict[str, list[float]]:
     return history.history if hasattr(history, "history") else dict(history)
 

@@ -44,3 +44,29 @@ def test_ucr_example_runs():
     assert 0 < accuracy <= 1 and seconds > 0
     accuracy, _ = load("ucr_classification").run("ItalyPowerDemand", "resnet", seed=0, epochs=1)
     assert 0 < accuracy <= 1
+
+
+def test_sequence_patterns_learn():
+    result = load("sequence_patterns").main(epochs_scale=0.4)
+    assert result["many_to_one_accuracy"] > 0.8
+    assert result["many_to_many_accuracy"] > 0.9
+    assert result["one_to_many_mse"] < result["one_to_many_zero_baseline_mse"] / 5
+
+
+def test_seq2seq_dates_runs_and_draws_attention(tmp_path):
+    result = load("seq2seq_dates").main(samples=600, epochs=1, out=str(tmp_path), verbose=0)
+    assert 0.0 <= result["exact_match"] <= 1.0 and (tmp_path / "attention.png").exists()
+    module = load("seq2seq_dates")
+    src, tgt = module.make_dates(50, seed=1)
+    assert all(len(t) == 10 and t[4] == "-" for t in tgt)
+
+
+def test_char_lm_runs_and_samples():
+    result = load("char_lm").main(max_chars=6000, epochs=1, units=16, verbose=0)
+    assert set(result["samples"]) == {0.5, 1.0} and all(len(s) > 200 for s in result["samples"].values())
+
+
+def test_default_risk_and_basic_motions_examples_run():
+    result = load("default_risk_rnn").main(epochs=2, n=600)
+    assert 0.0 <= result["rnn_model_auc"] <= 1.0
+    assert 0.0 < load("ucr_recurrent").run("GRU", epochs=2) <= 1.0

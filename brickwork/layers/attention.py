@@ -71,9 +71,12 @@ class _BaseAttention(Layer):
             return mask[0]
         return None
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape, return_attention_scores=False):
         q, v = input_shape[0], input_shape[1]
-        return tuple(q[:-1]) + (v[-1],)
+        context = tuple(q[:-1]) + (v[-1],)
+        if return_attention_scores:
+            return [context, tuple(q[:-1]) + (v[1],)]
+        return context
 
     def get_config(self):
         cfg = super().get_config()

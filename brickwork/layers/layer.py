@@ -315,7 +315,8 @@ class Layer:
         shapes = map_structure(lambda t: t.shape if isinstance(t, SymbolicTensor) else np.shape(t), inputs)
         self._maybe_build(shapes)
         self._check_input_spec(shapes)
-        out_shapes = self.compute_output_shape(shapes)
+        extra = self._shape_kwargs()
+        out_shapes = self.compute_output_shape(shapes, **{k: v for k, v in kwargs.items() if k in extra})
         node_index = len(self._inbound_nodes)
         outputs: list[SymbolicTensor] = []
 
@@ -328,6 +329,11 @@ class Layer:
         structured = _map_shapes(make, out_shapes)
         self._inbound_nodes.append(Node(self, args, kwargs, outputs))
         return structured
+
+    def _shape_kwargs(self) -> frozenset[str]:
+        """Call arguments that change the output structure (passed on to ``compute_output_shape``)."""
+        params = inspect.signature(self.compute_output_shape).parameters
+        return frozenset(p for p in params if p != "input_shape")
 
     def _output_dtype(self) -> Any:
         return self._dtype
