@@ -21,6 +21,7 @@ from brickwork import (
     plot,  # noqa: F401  (matplotlib is imported only when a figure is drawn)
     regularizers,
     saving,
+    text,
     utils,
 )
 from brickwork.engine import (
@@ -47,5 +48,5 @@ __all__ = [
     "callbacks",
     "constraints", "enable_grad", "floatx", "functions", "grad_enabled", "gradcheck", "initializers", "layers",
     "load_model", "losses", "metrics", "models", "no_grad", "optimizers", "regularizers", "saving",
-    "plot", "set_floatx", "set_seed", "utils",
+    "plot", "set_floatx", "set_seed", "text", "utils",
 ]

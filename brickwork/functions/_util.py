@@ -53,3 +53,24 @@ def scatter_add_rows(num_rows: int, index: np.ndarray, values: np.ndarray) -> np
     starts = np.flatnonzero(np.r_[True, sorted_index[1:] != sorted_index[:-1]])
     out[sorted_index[starts]] = np.add.reduceat(values[order], starts, axis=0)
     return out
+
+
+def add_rows(target: np.ndarray, index: np.ndarray, values: np.ndarray, cap: float | None = None) -> None:
+    """In place ``target[index[i]] += values[i]`` with repeated indices summed (sort and segment sum).
+
+    ``cap``: a row that receives ``n > cap`` updates gets their sum times ``cap / n`` — at most
+    ``cap`` updates' worth (word2vec's mini-batches use this so that very frequent words do not
+    take one huge step).
+    """
+    index = np.asarray(index).reshape(-1)
+    if index.size == 0:
+        return
+    values = values.reshape(index.size, -1)
+    order = np.argsort(index, kind="stable")
+    sorted_index = index[order]
+    starts = np.flatnonzero(np.r_[True, sorted_index[1:] != sorted_index[:-1]])
+    sums = np.add.reduceat(values[order], starts, axis=0)
+    if cap is not None:
+        counts = np.diff(np.r_[starts, index.size])
+        sums *= np.minimum(1.0, cap / counts).astype(sums.dtype)[:, None]
+    target[sorted_index[starts]] += sums.reshape((len(starts),) + target.shape[1:])

@@ -1,0 +1,224 @@
+"""``Word2Vec``: skip-gram and CBOW with negative sampling or hierarchical softmax, gensim 4's API."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from brickwork.text.word2vec.kernels import hierarchical_softmax, negative_sampling
+from brickwork.text.word2vec.keyed_vectors import KeyedVectors
+from brickwork.text.word2vec.vocab import HuffmanTree, count_words, keep_probabilities, unigram_table
+
+
+class Word2Vec:
+    """Learn word vectors from a corpus (Mikolov et al. 2013), with gensim 4's names and defaults.
+
+    Args:
+        sentences: An iterable of token lists (re-iterable: it is read once for the
+            vocabulary and once per epoch, so it can stream from disk).
+        vector_size: Dimensionality of the vectors.
+        window: Maximum distance between the current and a context word; with
+            ``shrink_windows`` each position uses a window drawn uniformly from 1..window.
+        min_count, max_vocab_size, max_final_vocab: Vocabulary limits.
+        sample: Down-sampling threshold of frequent words (see :func:`keep_probabilities`).
+        sg: 1 for skip-gram (predict the context from the word), 0 for CBOW
+            (predict the word from its context, ``cbow_mean`` 1 = mean, 0 = sum).
+        hs: 1 for hierarchical softmax over a Huffman tree.
+        negative: Number of negative samples (0 = none), ``ns_exponent`` of the unigram table.
+        alpha, min_alpha: Learning rate, decayed linearly over all epochs.
+        epochs, seed, workers: As gensim (``workers`` is accepted; the BLAS threads do the parallel work).
+        batch_pairs: brickwork's mini-batch of training pairs updated together.
+        shared_negatives: negatives drawn per mini-batch and shared by its pairs (weighted ``negative / S``).
+        max_row_updates: a word updated more than this many times in one mini-batch gets the sum of
+            its updates scaled down to this many (``None``: plain sum).
+        compute_loss: Keep ``running_training_loss``.
+
+    ``model.wv`` is the :class:`KeyedVectors` of the input vectors.
+    """
+
+    def __init__(self, sentences: Iterable[list[str]] | None = None, vector_size: int = 100, alpha: float = 0.025,
+                 window: int = 5, min_count: int = 5, max_vocab_size: int | None = None, sample: float = 1e-3,
+                 seed: int = 1, workers: int = 3, min_alpha: float = 0.0001, sg: int = 0, hs: int = 0,
+                 negative: int = 5, ns_exponent: float = 0.75, cbow_mean: int = 1, epochs: int = 5,
+                 shrink_windows: bool = True, max_final_vocab: int | None = None, batch_words: int = 10000,
+                 batch_pairs: int = 1024, shared_negatives: int = 32, max_row_updates: float | None = 8.0,
+                 compute_loss: bool = False,
+                 verbose: int = 0, callbacks: Any = ()) -> None:
+        if not hs and not negative:
+            raise ValueError("Word2Vec needs hs=1 or negative > 0 (otherwise nothing is trained).")
+        self.vector_size, self.alpha, self.window, self.min_count = vector_size, alpha, window, min_count
+        self.max_vocab_size, self.sample, self.seed, self.workers = max_vocab_size, sample, seed, workers
+        self.min_alpha, self.sg, self.hs, self.negative = min_alpha, sg, hs, negative
+        self.ns_exponent, self.cbow_mean, self.epochs = ns_exponent, cbow_mean, epochs
+        self.shrink_windows, self.max_final_vocab, self.batch_words = shrink_windows, max_final_vocab, batch_words
+        self.batch_pairs, self.shared_negatives = batch_pairs, max(shared_negatives, negative)
+        self.max_row_updates = max_row_updates
+        self.compute_loss, self.verbose = compute_loss, verbose
+        self.running_training_loss = 0.0
+        self.wv = KeyedVectors(vector_size)
+        self.corpus_count = self.corpus_total_words = 0
+        self.words_per_second: float | None = None
+        if sentences is not None:
+            self.build_vocab(sentences)
+            self.train(sentences, total_examples=self.corpus_count, epochs=self.epochs)
+
+    # -------------------------------------------------------------- vocab
+    def build_vocab(self, corpus_iterable: Iterable[list[str]]) -> None:
+        """Count the words, apply ``min_count``/``max_final_vocab``, sort by frequency, and prepare
+        subsampling, the negative-sampling table, the Huffman tree and the weights."""
+        counts, total, n = count_words(corpus_iterable, self.max_vocab_size)
+        kept = sorted(((c, w) for w, c in counts.items() if c >= self.min_count), key=lambda cw: (-cw[0], cw[1]))
+        if self.max_final_vocab:
+            kept = kept[:self.max_final_vocab]
+        if not kept:
+            raise ValueError(f"No word occurs at least min_count={self.min_count} times in the corpus.")
+        self.corpus_count, self.corpus_total_words = n, total
+        wv = KeyedVectors(self.vector_size, 0)
+        wv.index_to_key = [w for _, w in kept]
+        wv.key_to_index = {w: i for i, w in enumerate(wv.index_to_key)}
+        wv.counts = np.array([c for c, _ in kept], np.int64)
+        rng = np.random.default_rng(self.seed)
+        v = len(kept)
+        wv.vectors = ((rng.random((v, self.vector_size)) - 0.5) / self.vector_size).astype(np.float32)
+        self.wv = wv
+        self.keep_probability = keep_probabilities(wv.counts.astype(np.float64), self.sample)
+        self.syn1neg = np.zeros((v, self.vector_size), np.float32) if self.negative else None
+        self.cum_table = unigram_table(wv.counts, self.ns_exponent) if self.negative else None
+        if self.hs:
+            self.huffman = HuffmanTree.build(wv.counts)
+            self.hs_points, self.hs_codes, self.hs_mask = self.huffman.padded()
+            self.syn1 = np.zeros((max(v - 1, 1), self.vector_size), np.float32)
+
+    # -------------------------------------------------------------- train
+    def _chunks(self, corpus: Iterable[list[str]]) -> Iterator[list[list[str]]]:
+        chunk, size = [], 0
+        for sentence in corpus:
+            chunk.append(sentence)
+            size += len(sentence)
+            if size >= self.batch_words:
+                yield chunk
+                chunk, size = [], 0
+        if chunk:
+            yield chunk
+
+    def _positions(self, chunk: list[list[str]], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+        """Word indices after subsampling and their sentence ids; also the raw word count."""
+        index = self.wv.key_to_index
+        ids, sent = [], []
+        raw = 0
+        for s, sentence in enumerate(chunk):
+            raw += len(sentence)
+            known = [index[w] for w in sentence if w in index]
+            ids.extend(known)
+            sent.extend([s] * len(known))
+        words, sent_ids = np.array(ids, np.int64), np.array(sent, np.int64)
+        if len(words):
+            keep = rng.random(len(words)) < self.keep_probability[words]
+            words, sent_ids = words[keep], sent_ids[keep]
+        return words, sent_ids, raw
+
+    def _windows(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Effective window per position: ``window - b`` with ``b`` uniform in 0..window-1 (word2vec's shrinking)."""
+        if not self.shrink_windows:
+            return np.full(n, self.window)
+        return self.window - rng.integers(0, self.window, n)
+
+    def _sg_pairs(self, words: np.ndarray, sent: np.ndarray, eff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(input = context word, output = centre word) pairs, ordered by centre position."""
+        centers, contexts = [], []
+        n = len(words)
+        for k in range(1, self.window + 1):
+            i = np.arange(n - k)
+            same = sent[i] == sent[i + k]
+            right = same & (k <= eff[i])          # centre i, context i + k
+            left = same & (k <= eff[i + k])       # centre i + k, context i
+            centers += [i[right], i[left] + k]
+            contexts += [i[right] + k, i[left]]
+        c, x = np.concatenate(centers), np.concatenate(contexts)
+        order = np.argsort(c, kind="stable")
+        return words[x[order]], words[c[order]]
+
+    def _cbow_contexts(self, words: np.ndarray, sent: np.ndarray, eff: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Padded context matrix ``(centres, 2·window)``, its mask, and the centre words."""
+        n, w = len(words), self.window
+        offsets = np.r_[np.arange(-w, 0), np.arange(1, w + 1)]
+        pos = np.arange(n)[:, None] + offsets[None, :]
+        valid = (pos >= 0) & (pos < n)
+        pos_c = np.clip(pos, 0, max(n - 1, 0))
+        valid &= (sent[pos_c] == sent[:, None]) & (np.abs(offsets)[None, :] <= eff[:, None])
+        has = valid.any(axis=1)
+        return words[pos_c[has]], valid[has].astype(np.float32), words[has]
+
+    def _update(self, v: np.ndarray, out: np.ndarray, lr: float, rng: np.random.Generator) -> np.ndarray:
+        grad = np.zeros_like(v)
+        if self.hs:
+            g, loss = hierarchical_softmax(v, out, self.syn1, self.hs_points, self.hs_codes, self.hs_mask, lr,
+                                           self.compute_loss, self.max_row_updates)
+            grad += g
+            self.running_training_loss += loss
+        if self.negative:
+            g, loss = negative_sampling(v, out, self.syn1neg, self.cum_table, self.negative, self.shared_negatives,
+                                        lr, rng, self.compute_loss, self.max_row_updates)
+            grad += g
+            self.running_training_loss += loss
+        return grad
+
+    def train(self, corpus_iterable: Iterable[list[str]], total_examples: int | None = None,
+              total_words: int | None = None, epochs: int | None = None, start_alpha: float | None = None,
+              end_alpha: float | None = None, compute_loss: bool | None = None, **kwargs: Any) -> tuple[int, int]:
+        """Train over ``epochs`` passes; returns ``(effective words, raw words)`` like gensim."""
+        from brickwork.functions._util import add_rows
+
+        if not len(self.wv):
+            raise RuntimeError("Call build_vocab() before train().")
+        epochs = epochs or self.epochs
+        alpha, min_alpha = start_alpha or self.alpha, end_alpha or self.min_alpha
+        if compute_loss is not None:
+            self.compute_loss = compute_loss
+        total = (total_words or self.corpus_total_words) * epochs
+        rng = np.random.default_rng(self.seed)
+        syn0 = self.wv.vectors
+        done = effective = 0
+        start = time.perf_counter()
+        for epoch in range(epochs):
+            for chunk in self._chunks(corpus_iterable):
+                words, sent, raw = self._positions(chunk, rng)
+                lr = max(min_alpha, alpha - (alpha - min_alpha) * done / max(total, 1))
+                done += raw
+                effective += len(words)
+                if len(words) < 2:
+                    continue
+                eff = self._windows(len(words), rng)
+                if self.sg:
+                    inputs, outputs = self._sg_pairs(words, sent, eff)
+                    for b in range(0, len(inputs), self.batch_pairs):
+                        inp, out = inputs[b:b + self.batch_pairs], outputs[b:b + self.batch_pairs]
+                        add_rows(syn0, inp, self._update(syn0[inp], out, lr, rng), self.max_row_updates)
+                else:
+                    ctx, mask, centres = self._cbow_contexts(words, sent, eff)
+                    for b in range(0, len(centres), self.batch_pairs):
+                        c, m, o = ctx[b:b + self.batch_pairs], mask[b:b + self.batch_pairs], \
+                            centres[b:b + self.batch_pairs]
+                        count = m.sum(axis=1, keepdims=True)
+                        v = np.einsum("bw,bwd->bd", m, syn0[c])
+                        if self.cbow_mean:
+                            v /= count
+                        grad = self._update(v.astype(np.float32), o, lr, rng)
+                        if not self.cbow_mean:
+                            grad /= count
+                        add_rows(syn0, c.reshape(-1), (m[:, :, None] * grad[:, None, :]).reshape(-1, syn0.shape[1]),
+                                 self.max_row_updates)
+            if self.verbose:
+                rate = done / max(time.perf_counter() - start, 1e-9)
+                print(f"epoch {epoch + 1}/{epochs}: {rate:,.0f} words/s, lr {lr:.5f}", file=sys.stderr, flush=True)
+        self.words_per_second = done / max(time.perf_counter() - start, 1e-9)
+        self.wv.fill_norms(force=True)
+        return effective, done
+
+    def save(self, fname: Any) -> None:
+        """Save the vectors in word2vec's binary format (no pickle)."""
+        self.wv.save_word2vec_format(fname, binary=True)

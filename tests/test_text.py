@@ -1,0 +1,176 @@
+"""Text vectorization and word2vec: definitions, gensim and Keras as oracles."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors as GensimKeyedVectors
+from gensim.models import Word2Vec as GensimWord2Vec
+from gensim.test.utils import datapath
+from gensim.utils import simple_preprocess
+from keras.src.legacy.preprocessing.text import Tokenizer as KerasTokenizer
+
+from brickwork.text import KeyedVectors, Tokenizer, Word2Vec, pad_sequences
+from brickwork.text.word2vec import HuffmanTree, keep_probabilities, unigram_table
+
+TEXTS = ["The cat sat on the mat.", "The dog ate my homework!", "A cat and a dog, and THE end.", "", "mat mat mat"]
+
+
+@pytest.mark.parametrize("num_words", [None, 5])
+@pytest.mark.parametrize("oov", [None, "<unk>"])
+def test_tokenizer_matches_keras(num_words, oov):
+    ours, theirs = Tokenizer(num_words=num_words, oov_token=oov), KerasTokenizer(num_words=num_words, oov_token=oov)
+    ours.fit_on_texts(TEXTS)
+    theirs.fit_on_texts(TEXTS)
+    assert ours.word_index == theirs.word_index
+    queries = ["the cat and the bird", "unknown words only", "mat"]
+    assert ours.texts_to_sequences(queries) == theirs.texts_to_sequences(queries)
+    for mode in ("binary", "count", "freq", "tfidf"):
+        np.testing.assert_allclose(ours.texts_to_matrix(queries, mode=mode), theirs.texts_to_matrix(queries, mode=mode))
+
+
+def test_tokenizer_min_count_and_errors():
+    tok = Tokenizer(min_count=2)
+    tok.fit_on_texts(TEXTS)
+    assert set(tok.word_index) == {"the", "cat", "mat", "dog", "a", "and"}
+    with pytest.raises(ValueError, match="mode"):
+        tok.texts_to_matrix(["x"], mode="bm25")
+    with pytest.raises(ValueError, match="fit_on_texts"):
+        Tokenizer().texts_to_matrix(["x"])
+
+
+@pytest.mark.parametrize("kw", [{}, {"maxlen": 2}, {"maxlen": 4, "padding": "post"}, {"maxlen": 2, "truncating": "post"},
+                                {"value": -1, "dtype": "float32"}])
+def test_pad_sequences_matches_keras(kw):
+    seqs = [[1, 2, 3], [4], [], [5, 6]]
+    np.testing.assert_array_equal(pad_sequences(seqs, **kw), keras.utils.pad_sequences(seqs, **kw))
+
+
+def test_huffman_tree_is_an_optimal_prefix_code():
+    counts = np.array([50, 20, 10, 10, 5, 3, 1, 1])
+    tree = HuffmanTree.build(counts)
+    codes = ["".join(map(str, c)) for c in tree.codes]
+    assert all(not b.startswith(a) for a in codes for b in codes if a != b)      # prefix-free
+    assert sum(2.0 ** -len(c) for c in codes) == pytest.approx(1.0)              # a full binary tree
+    lengths = np.array([len(c) for c in codes])
+    gensim = GensimWord2Vec(vector_size=4, min_count=1, hs=1, negative=0)
+    gensim.build_vocab([[f"w{i}"] * int(c) for i, c in enumerate(counts)])
+    gensim_lengths = np.array([len(gensim.wv.get_vecattr(f"w{i}", "code")) for i in range(len(counts))])
+    assert (lengths * counts).sum() == (gensim_lengths * counts).sum()            # same (optimal) cost
+    assert all(len(p) == len(c) and p.max() < len(counts) - 1 for p, c in zip(tree.points, tree.codes))
+
+
+def test_negative_sampling_table_follows_unigram_to_the_075():
+    counts = np.array([1000, 100, 10, 1])
+    table = unigram_table(counts)
+    draws = np.searchsorted(table, np.random.default_rng(0).random(200_000))
+    expected = counts ** 0.75 / (counts ** 0.75).sum()
+    np.testing.assert_allclose(np.bincount(draws, minlength=4) / 200_000, expected, atol=0.004)
+
+
+def test_subsampling_probabilities_match_the_definition_and_gensim():
+    counts = np.array([5000.0, 500, 50, 5])
+    t = 1e-3 * counts.sum()
+    np.testing.assert_allclose(keep_probabilities(counts, 1e-3), np.minimum(1, (np.sqrt(counts / t) + 1) * t / counts))
+    gensim = GensimWord2Vec(vector_size=4, min_count=1, sample=1e-3)
+    gensim.build_vocab([[f"w{i}"] * int(c) for i, c in enumerate(counts)])
+    sample_int = np.array([gensim.wv.get_vecattr(f"w{i}", "sample_int") for i in range(4)])
+    np.testing.assert_allclose(keep_probabilities(counts, 1e-3), sample_int / 2 ** 32, rtol=1e-6)
+    assert np.all(keep_probabilities(counts, 0) == 1)
+
+
+def test_dynamic_window_pairs_against_brute_force():
+    model = Word2Vec(vector_size=4, window=3, min_count=1, sg=1)
+    rng = np.random.default_rng(0)
+    words = rng.integers(0, 9, 40)
+    sent = np.repeat([0, 1, 2], [15, 20, 5])
+    eff = model._windows(40, rng)
+    assert set(eff) <= {1, 2, 3} and len(set(model._windows(3000, rng))) == 3  # uniform on 1..window
+    inputs, outputs = model._sg_pairs(words, sent, eff)
+    expected = sorted((words[j], words[i]) for i in range(40) for j in range(40)
+                      if i != j and sent[i] == sent[j] and abs(i - j) <= eff[i])
+    assert sorted(zip(inputs.tolist(), outputs.tolist())) == [tuple(map(int, p)) for p in expected]
+
+
+@pytest.fixture(scope="module")
+def lee():
+    return [simple_preprocess(line) for line in open(datapath("lee_background.cor"))]
+
+
+@pytest.fixture(scope="module")
+def gensim_vectors(lee):
+    return GensimWord2Vec(lee, vector_size=50, min_count=3, epochs=10, seed=1, workers=1).wv
+
+
+def test_queries_match_gensim_on_the_same_vectors(gensim_vectors, tmp_path):
+    gensim_vectors.save_word2vec_format(str(tmp_path / "g.txt"))
+    ours = KeyedVectors.load_word2vec_format(tmp_path / "g.txt")
+    for ours_row, theirs_row in zip(ours.most_similar("government", topn=5),
+                                    gensim_vectors.most_similar("government", topn=5)):
+        assert ours_row[0] == theirs_row[0] and ours_row[1] == pytest.approx(theirs_row[1], abs=1e-5)
+    q = dict(positive=["police", "fire"], negative=["australia"], topn=3)
+    assert [w for w, _ in ours.most_similar(**q)] == [w for w, _ in gensim_vectors.most_similar(**q)]
+    assert [w for w, _ in ours.most_similar_cosmul(**q)] == [w for w, _ in gensim_vectors.most_similar_cosmul(**q)]
+    assert ours.similarity("police", "fire") == pytest.approx(gensim_vectors.similarity("police", "fire"), abs=1e-5)
+    words = ["police", "fire", "officers", "australia"]
+    assert ours.doesnt_match(words) == gensim_vectors.doesnt_match(words)
+    ours_pairs = ours.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    theirs_pairs = gensim_vectors.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    assert ours_pairs[0][0] == pytest.approx(theirs_pairs[0][0], abs=1e-4)
+    assert ours_pairs[1][0] == pytest.approx(theirs_pairs[1][0], abs=1e-4)
+    assert ours_pairs[2] == pytest.approx(theirs_pairs[2])
+    ours_acc, sections = ours.evaluate_word_analogies(datapath("questions-words.txt"))
+    theirs_acc, theirs_sections = gensim_vectors.evaluate_word_analogies(datapath("questions-words.txt"))
+    assert ours_acc == pytest.approx(theirs_acc)
+    assert len(sections[-1]["correct"]) + len(sections[-1]["incorrect"]) == \
+        len(theirs_sections[-1]["correct"]) + len(theirs_sections[-1]["incorrect"])
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_word2vec_format_roundtrips_both_ways(gensim_vectors, tmp_path, binary):
+    ours = KeyedVectors.load_word2vec_format(_save(gensim_vectors, tmp_path / "g.bin", binary), binary=binary)
+    assert ours.index_to_key == gensim_vectors.index_to_key
+    np.testing.assert_allclose(ours.vectors, gensim_vectors.vectors, rtol=1e-5, atol=1e-6)
+    ours.save_word2vec_format(tmp_path / "ours.bin", binary=binary)
+    back = GensimKeyedVectors.load_word2vec_format(str(tmp_path / "ours.bin"), binary=binary)
+    assert back.index_to_key == ours.index_to_key
+    np.testing.assert_allclose(back.vectors, ours.vectors, rtol=1e-5, atol=1e-6)
+
+
+def _save(kv, path, binary):
+    kv.save_word2vec_format(str(path), binary=binary)
+    return path
+
+
+def synthetic_corpus(n=3000, seed=0):
+    """Two topics whose words co-occur only within their topic."""
+    rng = np.random.default_rng(seed)
+    topics = [["cat", "dog", "pet", "fur", "paw", "vet"], ["car", "road", "wheel", "fuel", "drive", "tyre"]]
+    return [list(rng.choice(topics[rng.integers(2)], 8)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("sg,hs,negative", [(1, 0, 5), (0, 0, 5), (1, 1, 0), (0, 1, 0)])
+def test_word2vec_learns_topics(sg, hs, negative):
+    model = Word2Vec(synthetic_corpus(), vector_size=16, window=3, min_count=1, sg=sg, hs=hs, negative=negative,
+                     epochs=3, seed=3, sample=0)
+    wv = model.wv
+    assert wv.similarity("cat", "dog") > wv.similarity("cat", "car") + 0.3
+    assert wv.doesnt_match(["cat", "dog", "pet", "road"]) == "road"
+    assert wv["cat"].shape == (16,) and "cat" in wv and "zebra" not in wv
+    assert model.words_per_second > 0
+
+
+def test_word2vec_quality_close_to_gensim(lee, gensim_vectors):
+    ours = Word2Vec(lee, vector_size=50, min_count=3, epochs=10, seed=1, sg=0).wv
+    ours_ws = ours.evaluate_word_pairs(datapath("wordsim353.tsv"))[1][0]
+    theirs_ws = gensim_vectors.evaluate_word_pairs(datapath("wordsim353.tsv"))[1][0]
+    assert abs(ours_ws - theirs_ws) < 0.25  # a tiny corpus: both are noisy; the 3-seed comparison is in the docs
+    assert ours.index_to_key[:20] == gensim_vectors.index_to_key[:20]
+
+
+def test_word2vec_arguments_are_checked():
+    with pytest.raises(ValueError, match="hs=1 or negative"):
+        Word2Vec(vector_size=4, hs=0, negative=0)
+    with pytest.raises(ValueError, match="min_count"):
+        Word2Vec([["a", "b"]], min_count=5)
