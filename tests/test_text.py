@@ -40,8 +40,8 @@ def test_tokenizer_min_count_and_errors():
         Tokenizer().texts_to_matrix(["x"])
 
 
-@pytest.mark.parametrize("kw", [{}, {"maxlen": 2}, {"maxlen": 4, "padding": "post"}, {"maxlen": 2, "truncating": "post"},
-                                {"value": -1, "dtype": "float32"}])
+@pytest.mark.parametrize("kw", [{}, {"maxlen": 2}, {"maxlen": 4, "padding": "post"},
+                                {"maxlen": 2, "truncating": "post"}, {"value": -1, "dtype": "float32"}])
 def test_pad_sequences_matches_keras(kw):
     seqs = [[1, 2, 3], [4], [], [5, 6]]
     np.testing.assert_array_equal(pad_sequences(seqs, **kw), keras.utils.pad_sequences(seqs, **kw))
