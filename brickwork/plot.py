@@ -95,6 +95,37 @@ def attention(weights: Any, path: Any, source: Any = None, target: Any = None,
     return path
 
 
+def word_vectors(vectors: Any, words: list[str], path: Any, pairs: list[tuple[str, str]] | None = None,
+                 title: str = "Word vectors projected by PCA") -> str:
+    """Project the vectors of ``words`` onto their first two principal components and draw
+    them, labelled, with an arrow for each ``(a, b)`` in ``pairs`` (seed 001's country →
+    capital figure). ``vectors`` is a :class:`~brickwork.text.KeyedVectors`."""
+    import numpy as np
+
+    plt = _pyplot()
+    known = [w for w in words if w in vectors]
+    if len(known) < 2:
+        raise ValueError("word_vectors() needs at least two words that are in the vocabulary.")
+    x = np.stack([vectors[w] for w in known]).astype(np.float64)
+    x -= x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    xy = x @ vt[:2].T
+    where = dict(zip(known, xy))
+    fig, ax = plt.subplots(figsize=(7, 6))
+    ax.scatter(xy[:, 0], xy[:, 1], s=12)
+    for w, (px, py) in where.items():
+        ax.annotate(w, (px, py), fontsize=8, xytext=(3, 3), textcoords="offset points")
+    for a, b in pairs or []:
+        if a in where and b in where:
+            ax.annotate("", xy=where[b], xytext=where[a], arrowprops={"arrowstyle": "->", "color": "#999"})
+    ax.set_title(title)
+    fig.tight_layout()
+    path = os.fspath(path)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def _history_dict(history: Any) -> dict[str, list[float]]:
     return history.history if hasattr(history, "history") else dict(history)
 

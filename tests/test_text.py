@@ -12,7 +12,14 @@ from gensim.utils import simple_preprocess
 from keras.src.legacy.preprocessing.text import Tokenizer as KerasTokenizer
 
 from brickwork.text import KeyedVectors, Tokenizer, Word2Vec, pad_sequences
-from brickwork.text.word2vec import HuffmanTree, keep_probabilities, unigram_table
+from brickwork.text.word2vec import (
+    HuffmanTree,
+    keep_probabilities,
+    skipgram_model,
+    skipgrams,
+    unigram_table,
+    vectors_from_model,
+)
 
 TEXTS = ["The cat sat on the mat.", "The dog ate my homework!", "A cat and a dog, and THE end.", "", "mat mat mat"]
 
@@ -174,3 +181,69 @@ def test_word2vec_arguments_are_checked():
         Word2Vec(vector_size=4, hs=0, negative=0)
     with pytest.raises(ValueError, match="min_count"):
         Word2Vec([["a", "b"]], min_count=5)
+
+
+def test_skipgrams_pairs_and_noise():
+    couples, labels = skipgrams([1, 2, 3, 0, 4], vocabulary_size=5, window_size=1, negative_samples=1.0,
+                                shuffle=False, seed=0)
+    positives = {tuple(c) for c, label in zip(couples.tolist(), labels) if label == 1}
+    assert positives == {(1, 2), (2, 1), (2, 3), (3, 2)}  # index 0 (padding) never pairs
+    assert labels.sum() == len(labels) / 2
+    assert np.all((couples[labels == 0, 1] >= 1) & (couples[labels == 0, 1] < 5))
+
+
+def test_brick_built_skipgram_gradcheck_and_quality():
+    import brickwork as bw
+
+    model = skipgram_model(6, 3)
+    for layer in model.layers:
+        layer._dtype = np.dtype("float64")
+    words, contexts = np.array([[1], [2], [5]]), np.array([[3], [3], [1]])
+    rng = np.random.default_rng(0)
+    for w in model.weights:
+        w.data = rng.uniform(-0.5, 0.5, w.shape)
+        w.data = w.data.astype(np.float64)
+    result = bw.gradcheck(lambda: model([words, contexts]).sum(), params=model.trainable_weights)
+    assert result.passed, str(result)
+
+    corpus = synthetic_corpus(1500)
+    tok = Tokenizer()
+    tok.fit_on_texts([" ".join(s) for s in corpus])
+    seq = np.concatenate([np.r_[tok.texts_to_sequences([" ".join(s)])[0], 0] for s in corpus])
+    counts = np.bincount(seq, minlength=len(tok.word_index) + 1)
+    counts[0] = 0
+    couples, labels = skipgrams(seq, len(tok.word_index) + 1, window_size=3, negative_samples=2, counts=counts,
+                                seed=0)
+    bw.set_seed(0)
+    net = skipgram_model(len(tok.word_index) + 1, 16)
+    net.compile(bw.optimizers.Adam(0.01), "binary_crossentropy")
+    net.fit([couples[:, :1], couples[:, 1:]], labels, batch_size=256, epochs=1, verbose=0)
+    kv = vectors_from_model(net, [tok.index_word[i] for i in range(1, len(tok.word_index) + 1)])
+    fast = Word2Vec(corpus, vector_size=16, window=3, min_count=1, sg=1, epochs=1, seed=0, sample=0).wv
+    for vectors in (kv, fast):  # both separate the two topics
+        assert vectors.similarity("cat", "dog") > vectors.similarity("cat", "car") + 0.3
+
+
+def test_vectors_as_embedding_features_and_pca_plot(tmp_path):
+    import brickwork as bw
+    from brickwork import layers
+
+    corpus = synthetic_corpus(800)
+    wv = Word2Vec(corpus, vector_size=8, window=3, min_count=1, sg=1, epochs=2, seed=0, sample=0).wv
+    tok = Tokenizer()
+    tok.fit_on_texts([" ".join(s) for s in corpus])
+    matrix = wv.embedding_matrix(tok.word_index)
+    assert np.all(matrix[0] == 0) and np.allclose(matrix[tok.word_index["cat"]], wv["cat"])
+    frozen = wv.embedding_layer(tok.word_index)
+    x = pad_sequences(tok.texts_to_sequences([" ".join(s) for s in corpus]), maxlen=8)
+    y = np.array([s[0] in {"cat", "dog", "pet", "fur", "paw", "vet"} for s in corpus], np.float32)
+    model = bw.Sequential([layers.Input(shape=(8,), dtype="int32"), frozen, layers.GlobalAveragePooling1D(),
+                           layers.Dense(1, activation="sigmoid")])
+    model.compile(bw.optimizers.Adam(0.05), "binary_crossentropy", metrics=["accuracy"])
+    before = frozen.embeddings.data.copy()
+    model.fit(x, y, epochs=5, verbose=0)
+    np.testing.assert_array_equal(before, frozen.embeddings.data)  # frozen vectors stay as trained
+    assert model.evaluate(x, y, verbose=0)[1] > 0.95
+    assert wv.embedding_layer(tok.word_index, trainable=True).trainable
+    path = bw.plot.word_vectors(wv, ["cat", "dog", "car", "road"], tmp_path / "pca.png", pairs=[("cat", "dog")])
+    assert (tmp_path / "pca.png").stat().st_size > 1000 and path.endswith("pca.png")

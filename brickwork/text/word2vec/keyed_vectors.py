@@ -228,6 +228,31 @@ class KeyedVectors:
         h, m = np.array(human), np.array(model)
         return _correlation(h, m), _correlation(_rank(h), _rank(m)), 100.0 * oov / max(total, 1)
 
+    # ---------------------------------------------------------- as features
+    def embedding_matrix(self, word_index: dict[str, int] | None = None, seed: int = 0) -> np.ndarray:
+        """Rows for an ``Embedding`` layer: row ``i`` is the vector of the word with index ``i`` in
+        ``word_index`` (a :class:`~brickwork.text.Tokenizer`'s; default: this vocabulary shifted by
+        one), row 0 (padding) is zero, unknown words get small random vectors."""
+        if word_index is None:
+            word_index = {w: i + 1 for i, w in enumerate(self.index_to_key)}
+        rng = np.random.default_rng(seed)
+        rows = max(word_index.values(), default=0) + 1
+        matrix = rng.uniform(-0.05, 0.05, (rows, self.vector_size)).astype(self.vectors.dtype)
+        matrix[0] = 0
+        for word, i in word_index.items():
+            if word in self.key_to_index:
+                matrix[i] = self.vectors[self.key_to_index[word]]
+        return matrix
+
+    def embedding_layer(self, word_index: dict[str, int] | None = None, trainable: bool = False,
+                        mask_zero: bool = False, **kwargs: Any) -> Any:
+        """An ``Embedding`` initialised from these vectors, frozen (default) or fine-tuned."""
+        from brickwork.layers import Embedding
+
+        matrix = self.embedding_matrix(word_index)
+        return Embedding(matrix.shape[0], matrix.shape[1], weights=matrix, trainable=trainable,
+                         mask_zero=mask_zero, **kwargs)
+
     # ------------------------------------------------------------- formats
     def save_word2vec_format(self, fname: Any, fvocab: Any = None, binary: bool = False,
                              write_header: bool = True) -> None:
