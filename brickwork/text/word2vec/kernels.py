@@ -25,7 +25,8 @@ matrix products.
 
 Hierarchical softmax: the output word's Huffman path of inner nodes
 :math:`p_j` with bits :math:`b_j`: :math:`g_j = \\lambda(1 - b_j - \\sigma(u_{p_j}^\\top v))`,
-with the same three updates.
+with the same three updates; as in word2vec, a node whose score is beyond ±6 is
+not updated.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork.functions._util import add_rows
+
+MAX_EXP = 6.0  # word2vec's sigmoid table range; hierarchical-softmax updates beyond it are skipped
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -71,6 +74,7 @@ def hierarchical_softmax(v: np.ndarray, out: np.ndarray, syn1: np.ndarray, point
     nodes = syn1[p]                                       # (B, L, d)
     f = np.einsum("bld,bd->bl", nodes, v)
     s = _sigmoid(f)
+    m = m * (np.abs(f) < MAX_EXP)                         # saturated nodes are skipped, as word2vec does
     g = ((1.0 - c - s) * m * lr).astype(v.dtype)          # (B, L)
     grad_v = np.einsum("bl,bld->bd", g, nodes)
     add_rows(syn1, p.reshape(-1), (g[:, :, None] * v[:, None, :]).reshape(-1, v.shape[1]), cap)
