@@ -3,12 +3,27 @@ alternating, median-based timing."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
 import subprocess
 import time
 from collections.abc import Callable
+
+
+def parse_and_pin(repeats: int, steps: int, **extra: int) -> argparse.Namespace:
+    """The shared command line (``--threads``, ``--repeats``, ``--steps`` and ``extra`` int options);
+    pins the BLAS threads before NumPy or PyTorch is imported."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--repeats", type=int, default=repeats)
+    parser.add_argument("--steps", type=int, default=steps)
+    for name, default in extra.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    args = parser.parse_args()
+    pin_threads(args.threads)
+    return args
 
 
 def pin_threads(n: int) -> None:

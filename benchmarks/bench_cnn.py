@@ -9,22 +9,15 @@ Usage: python benchmarks/bench_cnn.py [--threads N] [--repeats R] [--steps S]
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import alternate, machine, pin_threads  # noqa: E402
+from _common import alternate, machine, parse_and_pin  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--repeats", type=int, default=11)
-    parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--batch", type=int, default=64)
-    args = parser.parse_args()
-    pin_threads(args.threads)
+    args = parse_and_pin(repeats=11, steps=5, batch=64)
 
     import numpy as np
     import torch

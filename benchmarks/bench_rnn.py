@@ -9,12 +9,11 @@ Usage: python benchmarks/bench_rnn.py [--threads N] [--repeats R] [--steps S]
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import alternate, machine, pin_threads  # noqa: E402
+from _common import alternate, machine, parse_and_pin  # noqa: E402
 
 
 def _brickwork_step(model, x, y):
@@ -35,12 +34,7 @@ def _torch_step(rnn, head, opt, tx, ty):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--repeats", type=int, default=9)
-    parser.add_argument("--steps", type=int, default=3)
-    args = parser.parse_args()
-    pin_threads(args.threads)
+    args = parse_and_pin(repeats=9, steps=3)
 
     import numpy as np
     import torch
