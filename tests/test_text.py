@@ -102,7 +102,8 @@ def test_dynamic_window_pairs_against_brute_force():
 
 @pytest.fixture(scope="module")
 def lee():
-    return [simple_preprocess(line) for line in open(datapath("lee_background.cor"))]
+    with open(datapath("lee_background.cor")) as handle:
+        return [simple_preprocess(line) for line in handle]
 
 
 @pytest.fixture(scope="module")
@@ -247,3 +248,14 @@ def test_vectors_as_embedding_features_and_pca_plot(tmp_path):
     assert wv.embedding_layer(tok.word_index, trainable=True).trainable
     path = bw.plot.word_vectors(wv, ["cat", "dog", "car", "road"], tmp_path / "pca.png", pairs=[("cat", "dog")])
     assert (tmp_path / "pca.png").stat().st_size > 1000 and path.endswith("pca.png")
+
+
+def test_corpus_helpers():
+    from brickwork.datasets.corpora import lee_sentences, simple_tokenize
+
+    assert simple_tokenize("Hello, World! a b2 c3po xylophonesxylophones") == ["hello", "world", "po"]
+    assert simple_tokenize("It's 2026") == ["it"]
+    lee = lee_sentences()
+    assert len(lee) == 300 and all(isinstance(w, str) for w in lee[0])
+    with open(datapath("lee_background.cor")) as handle:
+        assert lee == [simple_preprocess(line) for line in handle if line.strip()]
