@@ -68,11 +68,20 @@ class _Conv(Layer):
         shape = self.kernel_size + (channels // self.groups, self.filters)
         self.kernel = self.add_weight(shape, self.kernel_initializer, regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint, name="kernel")
+        self._finish_build(channels)
+
+    def _finish_build(self, channels: int) -> None:
+        """The bias (after the kernels, Keras's weight order) and the input spec."""
         self.bias = self.add_weight((self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint, name="bias") if self.use_bias else None
         axis = 1 if self.data_format == "channels_first" else -1
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
         self.built = True
+
+    def _depthwise(self, x: Any, kernel: Any, bias: Any) -> Any:
+        """Each channel convolved with its own ``(kh, kw, 1, multiplier)`` filters: groups = channels."""
+        kh, kw, c, m = kernel.shape
+        return self._conv_nhwc(x, F.reshape(kernel, (kh, kw, 1, c * m)), bias, groups=c)
 
     def _conv_nhwc(self, x: Any, kernel: Any, bias: Any, groups: int, relu: bool = False) -> Any:
         """Run the 2-D primitive on channels-last data (1-D gets a height of 1)."""
@@ -181,11 +190,7 @@ class Conv2DTranspose(_Conv):
         self.kernel = self.add_weight(self.kernel_size + (self.filters, channels), self.kernel_initializer,
                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
                                       name="kernel")
-        self.bias = self.add_weight((self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint, name="bias") if self.use_bias else None
-        axis = 1 if self.data_format == "channels_first" else -1
-        self.input_spec = InputSpec(ndim=4, axes={axis: channels})
-        self.built = True
+        self._finish_build(channels)
 
     def _lengths(self, spatial: tuple[Any, ...]) -> list[tuple[Any, int]]:
         """(output length, crop at the start) per axis."""
@@ -255,16 +260,11 @@ class DepthwiseConv2D(_Conv):
         self.kernel = self.add_weight(self.kernel_size + (channels, self.depth_multiplier),
                                       self.kernel_initializer, regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint, name="kernel")
-        self.bias = self.add_weight((self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint, name="bias") if self.use_bias else None
-        self.input_spec = InputSpec(ndim=4, axes={1 if self.data_format == "channels_first" else -1: channels})
-        self.built = True
+        self._finish_build(channels)
 
     def call(self, inputs):
         x = cu.to_channels_last(inputs, self.data_format)
-        kh, kw, c, m = self.kernel.shape
-        kernel = F.reshape(self.kernel, (kh, kw, 1, c * m))
-        y = self._conv_nhwc(x, kernel, self.bias, groups=c)
+        y = self._depthwise(x, self.kernel, self.bias)
         return self.activation(cu.from_channels_last(y, self.data_format))
 
     def compute_output_shape(self, input_shape):
@@ -323,15 +323,11 @@ class SeparableConv2D(_Conv):
         self.pointwise_kernel = self.add_weight((1, 1, channels * m, self.filters), self.pointwise_initializer,
                                                 regularizer=self.pointwise_regularizer,
                                                 constraint=self.pointwise_constraint, name="pointwise_kernel")
-        self.bias = self.add_weight((self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint, name="bias") if self.use_bias else None
-        self.input_spec = InputSpec(ndim=4, axes={1 if self.data_format == "channels_first" else -1: channels})
-        self.built = True
+        self._finish_build(channels)
 
     def call(self, inputs):
         x = cu.to_channels_last(inputs, self.data_format)
-        kh, kw, c, m = self.depthwise_kernel.shape
-        depthwise = self._conv_nhwc(x, F.reshape(self.depthwise_kernel, (kh, kw, 1, c * m)), None, groups=c)
+        depthwise = self._depthwise(x, self.depthwise_kernel, None)
         y = F.conv2d(depthwise, self.pointwise_kernel, self.bias)
         return self.activation(cu.from_channels_last(y, self.data_format))
 
