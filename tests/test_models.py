@@ -54,7 +54,9 @@ def test_functional_multi_input_multi_output_with_a_shared_layer():
     np.testing.assert_allclose(by_name[0], p1)
     model.compile("adam", loss=["binary_crossentropy", "mse"], loss_weights=[1.0, 0.5], metrics=[["acc"], []])
     hist = model.fit([xa, xb], [np.ones((5, 1)), np.zeros((5, 2))], epochs=2, verbose=0)
-    assert set(hist.history) == {"loss", "out1_acc"}
+    assert list(hist.history) == ["loss", "out1_loss", "out2_loss", "out1_acc"]
+    total = hist.history["out1_loss"][-1] + 0.5 * hist.history["out2_loss"][-1]
+    assert hist.history["loss"][-1] == pytest.approx(total, rel=1e-5)  # the weighted sum of the outputs' losses
     model.compile("adam", loss={"out1": "binary_crossentropy", "out2": "mse"})
     model.fit({"a": xa, "b": xb}, {"out1": np.ones((5, 1)), "out2": np.zeros((5, 2))}, epochs=1, verbose=0)
 

@@ -42,16 +42,29 @@ class CompiledLoss:
             raise ValueError("compile() needs a loss.")
         weights = _per_output(1.0 if loss_weights is None else loss_weights, output_names, "loss_weights")
         self.weights = [1.0 if w is None else float(w) for w in weights]
+        # with several outputs each output's (unweighted) loss is logged too, as Keras logs "<output>_loss"
+        self.trackers = {name: metrics_module.Mean(name=f"{name}_loss")
+                         for name, lo in zip(output_names, self.losses) if lo is not None} \
+            if len(output_names) > 1 else {}
 
     def __call__(self, y_true: list[Any], y_pred: list[Tensor], sample_weight: Any) -> Tensor:
         total = None
-        for loss, w, yt, yp in zip(self.losses, self.weights, y_true, y_pred):
+        for name, loss, w, yt, yp in zip(self.output_names, self.losses, self.weights, y_true, y_pred):
             if loss is None:
                 continue
             value = loss(yt, yp, sample_weight=sample_weight)
+            if self.trackers:
+                self.trackers[name].update_state(float(value.data), sample_weight=len(yp.data))
             term = value * w if w != 1.0 else value
             total = term if total is None else total + term
         return total
+
+    def reset(self) -> None:
+        for tracker in self.trackers.values():
+            tracker.reset_state()
+
+    def results(self) -> dict[str, float]:
+        return {t.name: float(t.result()) for t in self.trackers.values()}
 
 
 class CompiledMetrics:

@@ -227,10 +227,12 @@ class Trainer:
 
     def _reset_trackers(self) -> None:
         self._loss_tracker.reset_state()
+        self._compiled_loss.reset()
         self._compiled_metrics.reset()
 
     def _logs(self) -> dict[str, float]:
         logs = {"loss": float(self._loss_tracker.result())}
+        logs.update(self._compiled_loss.results())
         logs.update(self._compiled_metrics.results())
         return logs
 
