@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork.engine.function import Function
-from brickwork.functions._util import sum_to
+from brickwork.functions._util import scatter_add_rows, sum_to
 
 
 class Reshape(Function):
@@ -157,8 +157,6 @@ class Gather(Function):
         return w[self.indices]
 
     def backward(self, gy):
-        from brickwork.functions._util import scatter_add_rows
-
         rows = scatter_add_rows(self.in_shape[0], self.indices, gy.reshape(self.indices.size, -1))
         return rows.reshape(self.in_shape)
 

@@ -76,7 +76,7 @@ def boundary(step: int, truncate: int | None) -> bool:
     return truncate is not None and step > 0 and step % truncate == 0
 
 
-def outputs_to_batch_major(hs: np.ndarray, go_backwards: bool) -> np.ndarray:
+def outputs_to_batch_major(hs: np.ndarray) -> np.ndarray:
     """``(T, N, U)`` in processing order -> ``(N, T, U)`` (Keras keeps the reversed order for go_backwards)."""
     return hs.transpose(1, 0, 2)
 

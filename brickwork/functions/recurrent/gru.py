@@ -95,7 +95,7 @@ class GRUSequence(Function):
             h = hs[t]
         self.saved = (xs, w, u, a, hprev, hu_h, masks, rdrop)
         self.shapes = (x.shape, None if b is None else b.shape)
-        return outputs_to_batch_major(hs, self.go_backwards), h.copy()
+        return outputs_to_batch_major(hs), h.copy()
 
     def backward(self, g_hs, g_h):
         xs, w, u, a, hprev, hu_h, masks, rdrop = self.saved

@@ -148,7 +148,7 @@ class LSTMSequence(Function):
             h, c = hs[t], cs[t]
         self.saved = (xs, wp, up, pp, a, h0, c0, hs, cs, tcs, masks, rdrop)
         self.shapes = (x.shape, b is not None)
-        return outputs_to_batch_major(hs, self.go_backwards), h.copy(), c.copy()
+        return outputs_to_batch_major(hs), h.copy(), c.copy()
 
     def backward(self, g_hs, g_h, g_c):
         xs, wp, up, pp, a, h0, c0, hs, cs, tcs, masks, rdrop = self.saved
@@ -181,14 +181,11 @@ class LSTMSequence(Function):
             f_eff, pass_h = f, None
         if pp is not None:
             p_o, p_if = pp[:, :units].T, pp[:, units:].T
-            if masks is not None:
-                f_eff = f_eff.copy()
         dz_all = np.empty_like(a)
         dhs = grads_to_time_major(g_hs)
         dh_next, dc = g_h.copy(), g_c.copy()
         dh = np.empty_like(dh_next)
         tmp = np.empty_like(dh_next)
-        dz_c_view = None
         for t in range(t_len - 1, -1, -1):
             np.add(dhs[t], dh_next, out=dh)
             np.multiply(dh, k_h[t], out=tmp)

@@ -57,7 +57,7 @@ class SimpleRNNSequence(Function):
             h = hs[t]
         self.saved = (xs, w, u, a, hprev, masks, rdrop)
         self.shapes = (x.shape, b is not None)
-        return outputs_to_batch_major(hs, self.go_backwards), h.copy()
+        return outputs_to_batch_major(hs), h.copy()
 
     def backward(self, g_hs, g_h):
         xs, w, u, a, hprev, masks, rdrop = self.saved
