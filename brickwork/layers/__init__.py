@@ -59,6 +59,14 @@ from brickwork.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from brickwork.layers.preprocessing import (
+    CategoryEncoding,
+    Discretization,
+    Imputation,
+    IntegerLookup,
+    Normalization,
+    StringLookup,
+)
 from brickwork.layers.recurrent import (
     GRU,
     LSTM,
@@ -93,6 +101,7 @@ from brickwork.layers.reshaping import (
 )
 
 __all__ = [
+    "CategoryEncoding", "Discretization", "Imputation", "IntegerLookup", "Normalization", "StringLookup",
     "AdditiveAttention", "Attention", "Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "SimpleRNN",
     "SimpleRNNCell", "StackedRNNCells", "TimeDistributed",
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",

@@ -30,7 +30,7 @@ class InputLayer(Layer):
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.input_dtype = dt
         self.built = True
-        tensor = SymbolicTensor(self.batch_shape, dt if dt in ("float32", "float64") else dt,
+        tensor = SymbolicTensor(self.batch_shape, object if dt in ("string", "str", "object") else dt,
                                 name=self.name, history=(self, 0, 0))
         self._inbound_nodes.append(Node(self, (), {}, [tensor]))
 

@@ -58,6 +58,7 @@ class Layer:
     """
 
     _call_params: dict[type, frozenset[str]] = {}
+    _accepts_strings = False  # lookup layers take text/object inputs; every other layer refuses them
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
                  input_shape: Any = None, input_dim: int | None = None, batch_size: int | None = None,
@@ -261,8 +262,9 @@ class Layer:
             arr = np.asarray(x)
             if arr.dtype.kind == "f" and self._autocast_inputs():
                 arr = arr.astype(self._dtype, copy=False)
-            elif arr.dtype == object:
-                raise TypeError(f"Layer '{self.name}' got an input of object dtype; convert it to numbers first.")
+            elif arr.dtype.kind in "OUS" and not self._accepts_strings:
+                raise TypeError(f"Layer '{self.name}' got an input of {arr.dtype} (text or objects) with shape "
+                                f"{arr.shape}; encode it as numbers first (e.g. StringLookup).")
             return Tensor(arr)
         if hasattr(x, "to_numpy"):  # pandas
             return self._to_tensor(np.asarray(x.to_numpy()))

@@ -3,6 +3,7 @@ structures and slicing them into batches."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -22,11 +23,8 @@ def to_numpy_structure(data: Any, name: str, float_dtype: np.dtype | None = None
             x = x.to_numpy()
         arr = np.asarray(x)
         if arr.dtype == object:
-            try:
-                arr = arr.astype(np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"'{name}' holds non-numeric values (dtype object); encode them as numbers "
-                                "first (see brickwork.layers preprocessing).") from None
+            with contextlib.suppress(TypeError, ValueError):  # text stays text: for StringLookup (other
+                arr = arr.astype(np.float64)                  # layers refuse it, naming themselves)
         if arr.dtype.kind == "b":
             arr = arr.astype(np.float32 if float_dtype is None else float_dtype)
         if float_dtype is not None and arr.dtype.kind == "f" and arr.dtype != float_dtype:
@@ -53,18 +51,19 @@ def num_samples(structure: Any, name: str) -> int:
     return sizes.pop()
 
 
-def check_finite(structure: Any, name: str) -> None:
-    """Raise a ValueError naming the array and the first bad row if NaN or Inf appears."""
+def check_finite(structure: Any, name: str, allow_nan: bool = False) -> None:
+    """Raise a ValueError naming the array and the first bad row if NaN or Inf appears
+    (``allow_nan``: only Inf — the model imputes missing values itself)."""
     for i, leaf in enumerate(flatten(structure)):
         if leaf.dtype.kind == "f":
-            bad = ~np.isfinite(leaf)
+            bad = np.isinf(leaf) if allow_nan else ~np.isfinite(leaf)
             if bad.any():
                 rows = np.flatnonzero(bad.reshape(len(leaf), -1).any(axis=1))
                 where = f"'{name}'" if len(flatten(structure)) == 1 else f"'{name}' (array {i})"
                 raise ValueError(
                     f"{where} of shape {leaf.shape} contains {int(bad.sum())} NaN/Inf value(s), first in row "
-                    f"{rows[0]}. Impute them (for example fill with 0 and add a 'missing' indicator column) "
-                    "or drop those rows before training."
+                    f"{rows[0]}. Impute them (for example with an Imputation layer in the model, which fills them "
+                    "and adds a 'missing' indicator) or drop those rows."
                 )
 
 

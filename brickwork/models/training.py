@@ -130,13 +130,17 @@ class Trainer:
     def _float_dtype(self) -> np.dtype:
         return np.dtype(getattr(self, "_dtype", config.floatx()))
 
+    def _imputes_missing(self) -> bool:
+        """Whether a layer of the model fills missing values (then NaN inputs are allowed)."""
+        return any(getattr(layer, "fills_missing", False) for layer in self._flat_layers())
+
     def _prepare(self, x: Any, y: Any, sample_weight: Any, what: str) -> tuple[Any, Any, Any, int]:
         dt = self._float_dtype()
         x = data_utils.to_numpy_structure(x, "x", dt)
         if x is None:
             raise ValueError(f"{what}() needs input data x.")
         n = data_utils.num_samples(x, "x")
-        data_utils.check_finite(x, "x")
+        data_utils.check_finite(x, "x", allow_nan=self._imputes_missing())
         if y is not None:
             y = data_utils.to_numpy_structure(y, "y", dt)
             ny = data_utils.num_samples(y, "y")
@@ -271,7 +275,7 @@ class Trainer:
         """Outputs for ``x`` in inference mode, as NumPy arrays (a list for several outputs)."""
         x = data_utils.to_numpy_structure(x, "x", self._float_dtype())
         n = data_utils.num_samples(x, "x")
-        data_utils.check_finite(x, "x")
+        data_utils.check_finite(x, "x", allow_nan=self._imputes_missing())
         batch_size = batch_size or 32
         chunks: list[Any] = []
         with no_grad():

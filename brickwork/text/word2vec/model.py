@@ -82,8 +82,8 @@ class Word2Vec:
         wv.key_to_index = {w: i for i, w in enumerate(wv.index_to_key)}
         wv.counts = np.array([c for c, _ in kept], np.int64)
         rng = np.random.default_rng(self.seed)
-        v = len(kept)
-        wv.vectors = ((rng.random((v, self.vector_size)) - 0.5) / self.vector_size).astype(np.float32)
+        v = len(kept)  # gensim 4's initialisation: uniform in [-1/d, 1/d) (the C tool used [-0.5/d, 0.5/d))
+        wv.vectors = ((2.0 * rng.random((v, self.vector_size)) - 1.0) / self.vector_size).astype(np.float32)
         self.wv = wv
         self.keep_probability = keep_probabilities(wv.counts.astype(np.float64), self.sample)
         self.syn1neg = np.zeros((v, self.vector_size), np.float32) if self.negative else None
