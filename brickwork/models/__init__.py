@@ -1,5 +1,6 @@
 """Models: Functional ``Model``, ``Sequential``, subclassed ``Model``; loading."""
 
+from brickwork.models.cloning import clone_model
 from brickwork.models.model import Model
 from brickwork.models.sequential import Sequential
 
@@ -11,4 +12,4 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
-__all__ = ["Model", "Sequential", "load_model"]
+__all__ = ["Model", "Sequential", "clone_model", "load_model"]
