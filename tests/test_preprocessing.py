@@ -68,7 +68,7 @@ def test_lookup_oov_missing_mask_invert_and_max_tokens():
     assert layer.get_vocabulary() == ["", "[UNK]", "x", "y"]          # mask, OOV, the 2 most frequent
     out = layer(np.array([["x", "z", None, "y"]], dtype=object)).data
     np.testing.assert_array_equal(out, [[2, 1, 1, 3]])
-    assert layer.last_unknown == {"count": 2, "values": ["None", "z"]}
+    assert layer.last_unknown == {"count": 1, "values": ["z"], "missing": 1}
     inverse = layers.StringLookup(vocabulary=["x", "y"], invert=True)
     assert inverse(np.array([2, 0, 1])).data.tolist() == ["y", "[UNK]", "x"]
     ints = layers.IntegerLookup(num_oov_indices=2)
@@ -171,7 +171,7 @@ def test_model_with_preprocessing_trains_saves_loads_and_scores_gaps(tmp_path, r
     loaded = bw.saving.load_model(path, safe_mode=False)
     new = {"num": np.array([[np.nan, 1, 2], [0, 0, 0]], np.float32), "cat": np.array([["zzz"], [None]], object)}
     np.testing.assert_allclose(loaded.predict(new, verbose=0), model.predict(new, verbose=0), rtol=1e-6)
-    assert loaded.get_layer("cat_lookup").last_unknown["count"] == 2
+    assert loaded.get_layer("cat_lookup").last_unknown == {"count": 1, "values": ["zzz"], "missing": 1}
     assert loaded.get_layer("imp").last_imputed == {"0": 1}
     assert loaded.get_layer("cat_lookup").get_vocabulary() == model.get_layer("cat_lookup").get_vocabulary()
 

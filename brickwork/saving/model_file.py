@@ -65,6 +65,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
         "class_name": arch["class_name"], "config": arch["config"],
         "compile_config": _compile_config(model), "optimizer": None,
         "weights": _weights_meta(model), "build_input_shape": _build_shape(model),
+        "metadata": getattr(model, "metadata", None),  # JSON-able notes, e.g. the input schema for predict
     }
     members = {"weights.npz": _npz_bytes({f"w{i}": v.data for i, v in enumerate(model.weights)})}
     if include_optimizer and getattr(model, "optimizer", None) is not None:
@@ -180,6 +181,8 @@ def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, comp
     if not model.built or (not model.weights and meta.get("weights")):
         _build_from_shape(model, meta.get("build_input_shape"), path)
     _assign_weights(model, meta, weights, path)
+    if meta.get("metadata") is not None:
+        model.metadata = meta["metadata"]
     cc = meta.get("compile_config")
     if compile and cc:
         optimizer = optimizers.get(meta["optimizer"]) if meta.get("optimizer") else "rmsprop"

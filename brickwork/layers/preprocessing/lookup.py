@@ -4,8 +4,8 @@ Index layout (Keras's): ``[mask token (if any)] + [OOV indices] + vocabulary``, 
 the defaults (no mask, one OOV index) unseen categories map to 0 and the vocabulary
 starts at 1. Missing values (``None``, NaN, ``''``) are never learned by ``adapt`` and
 map to the OOV bucket, like any unseen category: a model trained on yesterday's
-categories still scores today's rows. ``last_unknown`` counts, after each call, how many
-values went to the OOV bucket and which they were (``brickwork predict`` reports it).
+categories still scores today's rows. ``last_unknown`` counts, after each call, the unseen values
+that went to the OOV bucket (and which they were) and the missing ones (``brickwork predict`` reports it).
 """
 
 from __future__ import annotations
@@ -110,10 +110,12 @@ class IndexLookup(PreprocessingLayer):
                 continue
             index = self._table.get(key)
             if index is None:
-                unknown.append(v)
+                if key is not None:
+                    unknown.append(v)
                 index = self._oov_index(v)
             out[i] = index
-        self.last_unknown = {"count": len(unknown), "values": sorted({str(u) for u in unknown})[:20]}
+        self.last_unknown = {"count": len(unknown), "values": sorted({str(u) for u in unknown})[:20],
+                             "missing": int(missing.sum())}
         return out.reshape(values.shape)
 
     def _invert(self, indices: np.ndarray) -> np.ndarray:

@@ -1,0 +1,60 @@
+"""A study's report folder: ``report.md`` (tables, figures, plain-language verdicts), ``metrics.json``,
+figures, the saved model. Every file is written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from brickwork.utils.io import atomic_write
+
+
+def mean_std(values: list[float]) -> str:
+    import numpy as np
+
+    return f"{np.mean(values):.4f} ± {np.std(values, ddof=1) if len(values) > 1 else 0.0:.4f}"
+
+
+class Report:
+    """Collect Markdown sections, tables and figures; :meth:`write` puts them in ``out``."""
+
+    def __init__(self, title: str, out: str) -> None:
+        self.title, self.out = title, out
+        self.parts: list[str] = [f"# {title}\n"]
+        self.metrics: dict[str, Any] = {}
+        os.makedirs(out, exist_ok=True)
+
+    def text(self, paragraph: str) -> None:
+        self.parts.append(paragraph.strip() + "\n")
+
+    def table(self, header: list[str], rows: list[list[Any]]) -> None:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+        self.parts.append("\n".join(lines) + "\n")
+
+    def figure(self, name: str, caption: str, draw: Any) -> None:
+        """Draw with ``draw(ax)`` into ``name`` (PNG) when matplotlib is installed."""
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            self.text(f"*(figure '{caption}' skipped: matplotlib is not installed)*")
+            return
+        fig, ax = plt.subplots(figsize=(6, 4))
+        draw(ax)
+        fig.tight_layout()
+        with atomic_write(os.path.join(self.out, name), "wb") as handle:
+            fig.savefig(handle, format="png", dpi=110)
+        plt.close(fig)
+        self.parts.append(f"![{caption}]({name})\n\n*{caption}*\n")
+
+    def write(self) -> str:
+        path = os.path.join(self.out, "report.md")
+        with atomic_write(path, "w") as handle:
+            handle.write("\n".join(self.parts))
+        with atomic_write(os.path.join(self.out, "metrics.json"), "w") as handle:
+            json.dump(self.metrics, handle, indent=2, default=float)
+        return path
