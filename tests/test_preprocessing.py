@@ -100,7 +100,9 @@ def test_discretization_buckets_and_quantile_adapt(rng):
     np.testing.assert_allclose(layer.bin_boundaries, [25, 50, 75], atol=2.0)
     counts = np.bincount(layer(data).data, minlength=4)
     assert counts.min() > 2400 and counts.max() < 2600
-    assert layers.Discretization(num_bins=3, output_mode="one_hot")
+    three = layers.Discretization(num_bins=3, output_mode="one_hot")
+    three.adapt(data)
+    assert three.compute_output_shape((None, 1)) == (None, 3) and three(data[:5, None]).data.shape == (5, 3)
     encoded = layers.Discretization(bin_boundaries=[0.0], output_mode="one_hot")(np.array([[-1.0], [1.0]])).data
     np.testing.assert_array_equal(encoded, [[1, 0], [0, 1]])
 

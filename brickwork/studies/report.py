@@ -51,6 +51,20 @@ class Report:
         plt.close(fig)
         self.parts.append(f"![{caption}]({name})\n\n*{caption}*\n")
 
+    def lines(self, name: str, caption: str, series: dict[str, Any], xlabel: str, ylabel: str = "") -> None:
+        """A line figure: ``series`` maps a label to ``y`` values or to an ``(x, y)`` pair; labels ending
+        in ``"(dashed)"`` are drawn dashed (the suffix is dropped)."""
+        def draw(ax: Any) -> None:
+            for label, values in series.items():
+                x, y = values if isinstance(values, tuple) else (range(len(values)), values)
+                dashed = label.endswith("(dashed)")
+                ax.plot(x, y, "--" if dashed else "-", label=label.removesuffix("(dashed)").strip())
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(ylabel)
+            ax.legend(fontsize=7)
+
+        self.figure(name, caption, draw)
+
     def write(self) -> str:
         path = os.path.join(self.out, "report.md")
         with atomic_write(path, "w") as handle:

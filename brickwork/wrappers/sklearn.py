@@ -102,11 +102,6 @@ class _Wrapper(BaseEstimator):
             state["model_"] = _model_from_bytes(state["model_"])
         self.__dict__.update(state)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
-        return tags
-
 
 class SKLearnClassifier(ClassifierMixin, _Wrapper):
     """A brickwork classifier with scikit-learn's API.

@@ -27,8 +27,8 @@ def encode_counts(indices: np.ndarray, num_tokens: int, mode: str, name: str, dt
         np.put_along_axis(out, indices[..., None], 1, axis=-1)
         return out
     rows = indices.reshape(-1, indices.shape[-1]) if indices.ndim > 1 else indices.reshape(-1, 1)
-    out = np.zeros((rows.shape[0], num_tokens), dtype)
-    np.add.at(out, (np.repeat(np.arange(rows.shape[0]), rows.shape[1]), rows.reshape(-1)), 1)
+    flat = (np.arange(rows.shape[0])[:, None] * num_tokens + rows).reshape(-1)
+    out = np.bincount(flat, minlength=rows.shape[0] * num_tokens).reshape(rows.shape[0], num_tokens).astype(dtype)
     if mode == "multi_hot":
         np.minimum(out, 1, out=out)
     shape = indices.shape[:-1] if indices.ndim > 1 else indices.shape
