@@ -34,6 +34,21 @@ def test_generator_has_the_real_schema_and_marginals():
     assert 10 < len(bal) / len(app) < 15                             # real: 3,840,312 / 307,511 = 12.5
 
 
+def test_generator_probability_is_the_documented_model():
+    app, bal, p = make_home_credit(3000, seed=1, return_probability=True)
+    same, _ = make_home_credit(3000, seed=1)
+    assert same.equals(app)                                          # asking for p does not change the draw
+    assert abs(p.mean() - app["TARGET"].mean()) < 0.02                # TARGET ~ Bernoulli(p)
+    owners = set(bal["SK_ID_CURR"])
+    has_card = app["SK_ID_CURR"].isin(owners).to_numpy()
+    # the trajectory term is centred over card owners; the others get none of it
+    logit = np.log(p / (1 - p))
+    ext = app[["EXT_SOURCE_1", "EXT_SOURCE_2", "EXT_SOURCE_3"]].mean(axis=1).fillna(0.5).to_numpy()
+    resid = logit - np.polyfit(ext, logit, 1)[0] * ext
+    assert resid[has_card].std() > 2 * resid[~has_card].std()       # histories move the probability
+    assert np.corrcoef(ext, logit)[0, 1] < -0.5                       # better external scores, fewer defaults
+
+
 def test_loader_builds_right_aligned_histories_from_csv(tmp_path):
     app = pd.DataFrame({c: [np.nan] * 3 for c in APPLICATION_COLUMNS})
     app["SK_ID_CURR"], app["TARGET"] = [100002, 100003, 100004], [0, 1, 0]

@@ -169,6 +169,17 @@ def test_word2vec_learns_topics(sg, hs, negative):
     assert model.words_per_second > 0
 
 
+@pytest.mark.parametrize("hs,negative", [(0, 5), (1, 0)])
+def test_training_loss_is_per_train_call_and_falls(hs, negative):
+    corpus = synthetic_corpus()
+    model = Word2Vec(corpus, vector_size=16, window=3, min_count=1, hs=hs, negative=negative, epochs=1, seed=3,
+                     sample=0, compute_loss=True)
+    first = model.get_latest_training_loss()
+    model.train(corpus, epochs=1)
+    second = model.get_latest_training_loss()
+    assert 0 < second < first                 # reset at each train() call (gensim), and the model has learned
+
+
 def test_word2vec_quality_close_to_gensim(lee, gensim_vectors):
     ours = Word2Vec(lee, vector_size=50, min_count=3, epochs=10, seed=1, sg=0).wv
     ours_ws = ours.evaluate_word_pairs(datapath("wordsim353.tsv"))[1][0]

@@ -111,8 +111,12 @@ class HomeCreditData:
 
 # ----------------------------------------------------------------------------------------- generator
 def make_home_credit(n_applicants: int = 20_000, seed: int = 0, history_fraction: float = 0.337,
-                     max_months: int = 96) -> tuple[Any, Any]:
-    """``(application_train, credit_card_balance)`` DataFrames with the real columns (see the module)."""
+                     max_months: int = 96, return_probability: bool = False) -> tuple[Any, ...]:
+    """``(application_train, credit_card_balance)`` DataFrames with the real columns (see the module).
+
+    With ``return_probability`` the generator's own default probability per applicant comes third:
+    its ROC AUC is the ceiling any model can reach on these data (the Bayes classifier's).
+    """
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -176,9 +180,10 @@ def make_home_credit(n_applicants: int = 20_000, seed: int = 0, history_fraction
     logit = (-3.2 - 1.1 * (ext - ext.mean()) / ext.std() + 0.25 * (ratio - ratio.mean()) / ratio.std()
              + 0.3 * (cols["DAYS_BIRTH"] > -30 * 365) + 0.3 * ((cols["DAYS_EMPLOYED"] < 0)
                                                             & (cols["DAYS_EMPLOYED"] > -365)) + trajectory)
-    cols["TARGET"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    probability = 1 / (1 + np.exp(-logit))
+    cols["TARGET"] = (rng.random(n) < probability).astype(int)
     application = pd.DataFrame({c: cols[c] for c in APPLICATION_COLUMNS})
-    return application, balances
+    return (application, balances, probability) if return_probability else (application, balances)
 
 
 def _make_balances(rng: np.random.Generator, ids: np.ndarray, latent: np.ndarray, fraction: float,

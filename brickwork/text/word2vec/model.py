@@ -179,6 +179,7 @@ class Word2Vec:
         alpha, min_alpha = start_alpha or self.alpha, end_alpha or self.min_alpha
         if compute_loss is not None:
             self.compute_loss = compute_loss
+        self.running_training_loss = 0.0
         total = (total_words or self.corpus_total_words) * epochs
         rng = np.random.default_rng(self.seed)
         syn0 = self.wv.vectors
@@ -218,6 +219,10 @@ class Word2Vec:
         self.words_per_second = done / max(time.perf_counter() - start, 1e-9)
         self.wv.fill_norms(force=True)
         return effective, done
+
+    def get_latest_training_loss(self) -> float:
+        """The loss summed over the last :meth:`train` call (with ``compute_loss=True``), as gensim."""
+        return self.running_training_loss
 
     def save(self, fname: Any) -> None:
         """Save the vectors in word2vec's binary format (no pickle)."""
