@@ -68,6 +68,21 @@ def test_huffman_tree_is_an_optimal_prefix_code():
     assert all(len(p) == len(c) and p.max() < len(counts) - 1 for p, c in zip(tree.points, tree.codes))
 
 
+def test_vocabulary_order_and_huffman_tree_are_gensims(lee):
+    """Many words share a count; ties decide both the order and the tree (gensim compares nodes by count
+    only), and they change what CBOW + hierarchical softmax learns, so both must be gensim's exactly."""
+    ours = Word2Vec(vector_size=8, min_count=2, hs=1, negative=0)
+    ours.build_vocab(lee)
+    theirs = GensimWord2Vec(vector_size=8, min_count=2, hs=1, negative=0)
+    theirs.build_vocab(lee)
+    assert ours.wv.index_to_key == theirs.wv.index_to_key
+    assert len(set(ours.wv.counts.tolist())) < len(ours.wv) / 10                 # the corpus is full of ties
+    for i in range(len(ours.wv)):
+        depth = int(ours.hs_mask[i].sum())
+        np.testing.assert_array_equal(ours.hs_points[i, :depth], theirs.wv.get_vecattr(i, "point"))
+        np.testing.assert_array_equal(ours.hs_codes[i, :depth], theirs.wv.get_vecattr(i, "code"))
+
+
 def test_negative_sampling_table_follows_unigram_to_the_075():
     counts = np.array([1000, 100, 10, 1])
     table = unigram_table(counts)
@@ -193,6 +208,8 @@ def test_word2vec_arguments_are_checked():
         Word2Vec(vector_size=4, hs=0, negative=0)
     with pytest.raises(ValueError, match="min_count"):
         Word2Vec([["a", "b"]], min_count=5)
+    assert Word2Vec(sg=1).max_row_updates == 8.0 and Word2Vec(sg=0).max_row_updates is None   # "auto"
+    assert Word2Vec(sg=0, max_row_updates=3).max_row_updates == 3
 
 
 def test_skipgrams_pairs_and_noise():

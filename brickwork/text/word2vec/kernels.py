@@ -77,6 +77,7 @@ def hierarchical_softmax(v: np.ndarray, out: np.ndarray, syn1: np.ndarray, point
     m = m * (np.abs(f) < MAX_EXP)                         # saturated nodes are skipped, as word2vec does
     g = ((1.0 - c - s) * m * lr).astype(v.dtype)          # (B, L)
     grad_v = np.einsum("bl,bld->bd", g, nodes)
-    add_rows(syn1, p.reshape(-1), (g[:, :, None] * v[:, None, :]).reshape(-1, v.shape[1]), cap)
+    rows, depth = np.nonzero(m)                           # padded (and skipped) nodes are no updates
+    add_rows(syn1, p[rows, depth], g[rows, depth, None] * v[rows], cap)
     loss = float(-(m * np.log(np.where(c > 0, 1 - s, s) + 1e-7)).sum()) if compute_loss else 0.0
     return grad_v, loss

@@ -34,7 +34,9 @@ class Word2Vec:
         batch_pairs: brickwork's mini-batch of training pairs updated together.
         shared_negatives: negatives drawn per mini-batch and shared by its pairs (weighted ``negative / S``).
         max_row_updates: a word updated more than this many times in one mini-batch gets the sum of
-            its updates scaled down to this many (``None``: plain sum).
+            its updates scaled down to this many (``None``: plain sum). ``"auto"``: 8 for skip-gram,
+            ``None`` for CBOW, whose capped updates measured worse (docs/text.md). Hierarchical
+            softmax's inner nodes are never capped.
         compute_loss: Keep ``running_training_loss``.
 
     ``model.wv`` is the :class:`KeyedVectors` of the input vectors.
@@ -45,7 +47,7 @@ class Word2Vec:
                  seed: int = 1, workers: int = 3, min_alpha: float = 0.0001, sg: int = 0, hs: int = 0,
                  negative: int = 5, ns_exponent: float = 0.75, cbow_mean: int = 1, epochs: int = 5,
                  shrink_windows: bool = True, max_final_vocab: int | None = None, batch_words: int = 10000,
-                 batch_pairs: int = 1024, shared_negatives: int = 32, max_row_updates: float | None = 8.0,
+                 batch_pairs: int = 1024, shared_negatives: int = 32, max_row_updates: float | str | None = "auto",
                  compute_loss: bool = False,
                  verbose: int = 0, callbacks: Any = ()) -> None:
         if not hs and not negative:
@@ -56,7 +58,7 @@ class Word2Vec:
         self.ns_exponent, self.cbow_mean, self.epochs = ns_exponent, cbow_mean, epochs
         self.shrink_windows, self.max_final_vocab, self.batch_words = shrink_windows, max_final_vocab, batch_words
         self.batch_pairs, self.shared_negatives = batch_pairs, max(shared_negatives, negative)
-        self.max_row_updates = max_row_updates
+        self.max_row_updates = (8.0 if sg else None) if max_row_updates == "auto" else max_row_updates
         self.compute_loss, self.verbose = compute_loss, verbose
         self.running_training_loss = 0.0
         self.wv = KeyedVectors(vector_size)
@@ -71,7 +73,10 @@ class Word2Vec:
         """Count the words, apply ``min_count``/``max_final_vocab``, sort by frequency, and prepare
         subsampling, the negative-sampling table, the Huffman tree and the weights."""
         counts, total, n = count_words(corpus_iterable, self.max_vocab_size)
-        kept = sorted(((c, w) for w, c in counts.items() if c >= self.min_count), key=lambda cw: (-cw[0], cw[1]))
+        # most frequent first; equal counts in reverse order of first occurrence, exactly gensim 4's
+        # order (it also decides how the Huffman tree breaks ties, see HuffmanTree.build)
+        seen = [(c, i, w) for i, (w, c) in enumerate(counts.items()) if c >= self.min_count]
+        kept = [(c, w) for c, _, w in sorted(seen, key=lambda ciw: (-ciw[0], -ciw[1]))]
         if self.max_final_vocab:
             kept = kept[:self.max_final_vocab]
         if not kept:
@@ -157,7 +162,7 @@ class Word2Vec:
         grad = np.zeros_like(v)
         if self.hs:
             g, loss = hierarchical_softmax(v, out, self.syn1, self.hs_points, self.hs_codes, self.hs_mask, lr,
-                                           self.compute_loss, self.max_row_updates)
+                                           self.compute_loss, None)
             grad += g
             self.running_training_loss += loss
         if self.negative:
@@ -211,8 +216,8 @@ class Word2Vec:
                         grad = self._update(v.astype(np.float32), o, lr, rng)
                         if not self.cbow_mean:
                             grad /= count
-                        add_rows(syn0, c.reshape(-1), (m[:, :, None] * grad[:, None, :]).reshape(-1, syn0.shape[1]),
-                                 self.max_row_updates)
+                        rows, slot = np.nonzero(m)            # padding slots are no updates (nor count for the cap)
+                        add_rows(syn0, c[rows, slot], grad[rows], self.max_row_updates)
             if self.verbose:
                 rate = done / max(time.perf_counter() - start, 1e-9)
                 print(f"epoch {epoch + 1}/{epochs}: {rate:,.0f} words/s, lr {lr:.5f}", file=sys.stderr, flush=True)
