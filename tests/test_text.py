@@ -208,7 +208,7 @@ def test_word2vec_arguments_are_checked():
         Word2Vec(vector_size=4, hs=0, negative=0)
     with pytest.raises(ValueError, match="min_count"):
         Word2Vec([["a", "b"]], min_count=5)
-    assert Word2Vec(sg=1).max_row_updates == 8.0 and Word2Vec(sg=0).max_row_updates is None   # "auto"
+    assert Word2Vec(sg=1).max_row_updates == 8.0 and Word2Vec(sg=0).max_row_updates == 24.0   # "auto"
     assert Word2Vec(sg=0, max_row_updates=3).max_row_updates == 3
 
 

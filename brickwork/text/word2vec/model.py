@@ -35,8 +35,9 @@ class Word2Vec:
         shared_negatives: negatives drawn per mini-batch and shared by its pairs (weighted ``negative / S``).
         max_row_updates: a word updated more than this many times in one mini-batch gets the sum of
             its updates scaled down to this many (``None``: plain sum). ``"auto"``: 8 for skip-gram,
-            ``None`` for CBOW, whose capped updates measured worse (docs/text.md). Hierarchical
-            softmax's inner nodes are never capped.
+            24 for CBOW, where one occurrence of a context word already counts once per centre whose
+            window covers it (docs/text.md has the measurements). Hierarchical softmax's inner nodes
+            are never capped.
         compute_loss: Keep ``running_training_loss``.
 
     ``model.wv`` is the :class:`KeyedVectors` of the input vectors.
@@ -58,7 +59,7 @@ class Word2Vec:
         self.ns_exponent, self.cbow_mean, self.epochs = ns_exponent, cbow_mean, epochs
         self.shrink_windows, self.max_final_vocab, self.batch_words = shrink_windows, max_final_vocab, batch_words
         self.batch_pairs, self.shared_negatives = batch_pairs, max(shared_negatives, negative)
-        self.max_row_updates = (8.0 if sg else None) if max_row_updates == "auto" else max_row_updates
+        self.max_row_updates = (8.0 if sg else 24.0) if max_row_updates == "auto" else max_row_updates
         self.compute_loss, self.verbose = compute_loss, verbose
         self.running_training_loss = 0.0
         self.wv = KeyedVectors(vector_size)
