@@ -31,20 +31,16 @@ class Explanation:
 
     def plot(self, path: str, k: int = 8, title: str | None = None) -> None:
         """Horizontal bar chart of the ``k`` largest local effects, to PNG."""
-        import matplotlib
+        from brickwork.plot import pyplot, save_figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
+        plt = pyplot()
         items = self.top(k)[::-1]
         fig, ax = plt.subplots(figsize=(6, 0.4 * len(items) + 1.2))
         ax.barh([n for n, _ in items], [w for _, w in items], color=["tab:red" if w < 0 else "tab:green"
                                                                      for _, w in items])
         ax.set_xlabel("local effect on the prediction (per standard deviation)")
         ax.set_title(title or f"prediction {self.prediction:.3f}, surrogate R² {self.r2:.2f}")
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        save_figure(fig, path, dpi=110)
 
 
 def explain_prediction(predict_fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, background: np.ndarray,

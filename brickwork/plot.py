@@ -6,7 +6,8 @@ import os
 from typing import Any
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the file-only Agg backend (ImportError naming the extra if missing)."""
     try:
         import matplotlib
 
@@ -17,11 +18,23 @@ def _pyplot() -> Any:
     return plt
 
 
+def save_figure(fig: Any, path: Any, dpi: int = 100) -> str:
+    """Lay out, write atomically (never a half-written file) and close ``fig``; returns the path."""
+    from brickwork.utils.io import atomic_write
+
+    path = os.fspath(path)
+    fig.tight_layout()
+    with atomic_write(path, "wb") as handle:
+        fig.savefig(handle, format=os.path.splitext(path)[1][1:] or "png", dpi=dpi)
+    pyplot().close(fig)
+    return path
+
+
 def _grid(images: Any, path: Any, title: str, cmap: str = "viridis") -> str:
     """Draw a list of 2-D arrays (or RGB ``(h, w, 3)``) as a near-square grid PNG."""
     import numpy as np
 
-    plt = _pyplot()
+    plt = pyplot()
     count = len(images)
     cols = int(np.ceil(np.sqrt(count)))
     rows = int(np.ceil(count / cols))
@@ -32,11 +45,7 @@ def _grid(images: Any, path: Any, title: str, cmap: str = "viridis") -> str:
             ax.imshow(images[i], cmap=None if np.ndim(images[i]) == 3 else cmap, interpolation="nearest")
             ax.set_title(str(i), fontsize=7)
     fig.suptitle(title)
-    fig.tight_layout()
-    path = os.fspath(path)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def feature_maps(maps: Any, path: Any, sample: int = 0, max_maps: int = 64, title: str = "Feature maps") -> str:
@@ -74,7 +83,7 @@ def attention(weights: Any, path: Any, source: Any = None, target: Any = None,
     labelled with the ``source``/``target`` tokens when given (seed 004's alignment figure)."""
     import numpy as np
 
-    plt = _pyplot()
+    plt = pyplot()
     weights = np.asarray(getattr(weights, "data", weights))
     if weights.ndim != 2:
         raise ValueError(f"attention() draws a 2-D (target, source) matrix; got shape {weights.shape}.")
@@ -88,11 +97,7 @@ def attention(weights: Any, path: Any, source: Any = None, target: Any = None,
     ax.set_ylabel("output")
     ax.set_title(title)
     fig.colorbar(image, ax=ax)
-    fig.tight_layout()
-    path = os.fspath(path)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def word_vectors(vectors: Any, words: list[str], path: Any, pairs: list[tuple[str, str]] | None = None,
@@ -102,7 +107,7 @@ def word_vectors(vectors: Any, words: list[str], path: Any, pairs: list[tuple[st
     capital figure). ``vectors`` is a :class:`~brickwork.text.KeyedVectors`."""
     import numpy as np
 
-    plt = _pyplot()
+    plt = pyplot()
     known = [w for w in words if w in vectors]
     if len(known) < 2:
         raise ValueError("word_vectors() needs at least two words that are in the vocabulary.")
@@ -119,11 +124,7 @@ def word_vectors(vectors: Any, words: list[str], path: Any, pairs: list[tuple[st
         if a in where and b in where:
             ax.annotate("", xy=where[b], xytext=where[a], arrowprops={"arrowstyle": "->", "color": "#999"})
     ax.set_title(title)
-    fig.tight_layout()
-    path = os.fspath(path)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def _history_dict(history: Any) -> dict[str, list[float]]:
@@ -138,7 +139,7 @@ def history(history: Any, path: Any = ".", metric: str | None = None) -> list[st
     The accuracy figure uses ``metric`` or the first of ``acc``/``accuracy``/
     any ``*accuracy`` key; it is skipped when there is none.
     """
-    plt = _pyplot()
+    plt = pyplot()
     hist = _history_dict(history)
     if "loss" not in hist:
         raise ValueError(f"The history has no 'loss' key; keys are {sorted(hist)}.")
@@ -169,8 +170,5 @@ def history(history: Any, path: Any = ".", metric: str | None = None) -> list[st
         ax.set_xlabel("Epochs")
         ax.set_ylabel(ylabel)
         ax.legend()
-        fig.tight_layout()
-        fig.savefig(filename, dpi=100)
-        plt.close(fig)
-        written.append(filename)
+        written.append(save_figure(fig, filename))
     return written

@@ -35,20 +35,16 @@ class Report:
 
     def figure(self, name: str, caption: str, draw: Any) -> None:
         """Draw with ``draw(ax)`` into ``name`` (PNG) when matplotlib is installed."""
-        try:
-            import matplotlib
+        from brickwork.plot import pyplot, save_figure
 
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
+        try:
+            plt = pyplot()
         except ImportError:
             self.text(f"*(figure '{caption}' skipped: matplotlib is not installed)*")
             return
         fig, ax = plt.subplots(figsize=(6, 4))
         draw(ax)
-        fig.tight_layout()
-        with atomic_write(os.path.join(self.out, name), "wb") as handle:
-            fig.savefig(handle, format="png", dpi=110)
-        plt.close(fig)
+        save_figure(fig, os.path.join(self.out, name), dpi=110)
         self.parts.append(f"![{caption}]({name})\n\n*{caption}*\n")
 
     def lines(self, name: str, caption: str, series: dict[str, Any], xlabel: str, ylabel: str = "") -> None:

@@ -67,9 +67,12 @@ def negative_sampling(v: np.ndarray, out: np.ndarray, syn1neg: np.ndarray, table
 
 
 def hierarchical_softmax(v: np.ndarray, out: np.ndarray, syn1: np.ndarray, points: np.ndarray, codes: np.ndarray,
-                         mask: np.ndarray, lr: float, compute_loss: bool = False,
-                         cap: float | None = None) -> tuple[np.ndarray, float]:
-    """One mini-batch of hierarchical softmax along each output word's Huffman path."""
+                         mask: np.ndarray, lr: float, compute_loss: bool = False) -> tuple[np.ndarray, float]:
+    """One mini-batch of hierarchical softmax along each output word's Huffman path.
+
+    The inner nodes' summed updates are never capped: every path starts at the root, so a cap would
+    scale the top nodes' updates down by up to ``batch / cap``.
+    """
     p, c, m = points[out], codes[out], mask[out]          # (B, L)
     nodes = syn1[p]                                       # (B, L, d)
     f = np.einsum("bld,bd->bl", nodes, v)
@@ -78,6 +81,6 @@ def hierarchical_softmax(v: np.ndarray, out: np.ndarray, syn1: np.ndarray, point
     g = ((1.0 - c - s) * m * lr).astype(v.dtype)          # (B, L)
     grad_v = np.einsum("bl,bld->bd", g, nodes)
     rows, depth = np.nonzero(m)                           # padded (and skipped) nodes are no updates
-    add_rows(syn1, p[rows, depth], g[rows, depth, None] * v[rows], cap)
+    add_rows(syn1, p[rows, depth], g[rows, depth, None] * v[rows])
     loss = float(-(m * np.log(np.where(c > 0, 1 - s, s) + 1e-7)).sum()) if compute_loss else 0.0
     return grad_v, loss

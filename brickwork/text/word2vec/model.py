@@ -163,7 +163,7 @@ class Word2Vec:
         grad = np.zeros_like(v)
         if self.hs:
             g, loss = hierarchical_softmax(v, out, self.syn1, self.hs_points, self.hs_codes, self.hs_mask, lr,
-                                           self.compute_loss, cap=None)   # inner nodes are never capped
+                                           self.compute_loss)
             grad += g
             self.running_training_loss += loss
         if self.negative:
