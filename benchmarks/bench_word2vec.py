@@ -2,8 +2,9 @@
 
 Corpus: Debian's fortunes plus gensim's Lee corpus (~470k words); vector_size 100,
 window 5, min_count 5, sample 1e-3, 5 negatives, 5 epochs. gensim runs with
-``workers`` threads; brickwork with the same number of BLAS threads
-(threadpoolctl). Alternating runs, medians.
+``workers`` threads; brickwork with the same number of worker threads (Hogwild,
+see ``Word2Vec.train``), each with one BLAS thread (threadpoolctl). Alternating
+runs, medians.
 
 Usage: python benchmarks/bench_word2vec.py [--repeats 3]
 """
@@ -44,7 +45,7 @@ def main() -> None:
                 start = time.perf_counter()
                 GensimWord2Vec(corpus, workers=workers, **common, **settings)
                 rates["gensim"].append(words * 5 / (time.perf_counter() - start))
-                with threadpool_limits(workers):
+                with threadpool_limits(1):        # `workers` training threads, one BLAS thread each
                     start = time.perf_counter()
                     Word2Vec(corpus, workers=workers, **common, **settings)
                     rates["brickwork"].append(words * 5 / (time.perf_counter() - start))

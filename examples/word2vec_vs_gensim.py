@@ -21,7 +21,11 @@ from brickwork.datasets.corpora import fortunes_sentences, gensim_test_file, lee
 from brickwork.text import KeyedVectors, Word2Vec
 
 SETTINGS = {"skip-gram + negative sampling": dict(sg=1, hs=0, negative=5),
-            "CBOW + hierarchical softmax": dict(sg=0, hs=1, negative=0)}
+            "CBOW + hierarchical softmax": dict(sg=0, hs=1, negative=0),
+            # brickwork's default shares each mini-batch's negatives; None draws them per pair, as gensim
+            "skip-gram + negative sampling, per-pair negatives": dict(sg=1, hs=0, negative=5,
+                                                                      shared_negatives=None)}
+OURS_ONLY = {"shared_negatives"}
 
 
 def scores(wv) -> tuple[float, float]:
@@ -41,7 +45,8 @@ def main(seeds: int = 3, epochs: int = 5) -> dict:
         runs = {"brickwork": [], "gensim": []}
         for seed in range(1, seeds + 1):
             ours = Word2Vec(corpus, seed=seed, **common, **settings)
-            theirs = GensimWord2Vec(corpus, seed=seed, workers=1, **common, **settings)
+            gensim_settings = {k: v for k, v in settings.items() if k not in OURS_ONLY}
+            theirs = GensimWord2Vec(corpus, seed=seed, workers=1, **common, **gensim_settings)
             runs["brickwork"].append(scores(ours.wv))
             runs["gensim"].append(scores(theirs.wv))
         with tempfile.TemporaryDirectory() as tmp:  # vectors move both ways

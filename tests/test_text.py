@@ -126,6 +126,58 @@ def gensim_vectors(lee):
     return GensimWord2Vec(lee, vector_size=50, min_count=3, epochs=10, seed=1, workers=1).wv
 
 
+def test_cbow_hierarchical_softmax_step_is_gensims(lee):
+    """With one centre per mini-batch, no subsampling and full windows, brickwork's CBOW + hierarchical
+    softmax takes exactly gensim's steps: same table sigmoid (index multiplier 83), same skipped nodes,
+    the whole context error added to every context word (gensim's cbow_mean quirk)."""
+    from gensim.models.word2vec_inner import train_batch_cbow
+
+    settings = dict(vector_size=16, window=4, min_count=2, sg=0, hs=1, negative=0, sample=0, shrink_windows=False)
+    ours = Word2Vec(batch_pairs=1, **settings)
+    ours.build_vocab(lee)
+    theirs = GensimWord2Vec(workers=1, **settings)
+    theirs.build_vocab(lee)
+    job = lee[:40]
+    ours.wv.vectors[:] = theirs.wv.vectors                 # same start; syn1 is zeros in both
+    before = theirs.wv.vectors.copy()
+    ours.train(job, total_words=10 ** 9, epochs=1)         # one chunk, learning rate = alpha
+    train_batch_cbow(theirs, job, ours.alpha, np.zeros(16, np.float32), np.zeros(16, np.float32), False)
+    assert np.abs(theirs.wv.vectors - before).max() > 1e-3                        # it did train
+    # float32 rounding of a score can move it to the neighbouring table entry (differences ~1e-5 after
+    # 7,000 words); the unbiased sigmoid (multiplier 83.3) is off by 0.1 here
+    np.testing.assert_allclose(ours.wv.vectors, theirs.wv.vectors, atol=1e-4)
+    np.testing.assert_allclose(ours.syn1, theirs.syn1[:-1], atol=1e-4)
+
+
+@pytest.mark.parametrize("shared", [None, 4])
+def test_negative_sampling_update_against_its_definition(shared):
+    """With a unigram table that only ever draws word 5, every negative is known, so the mini-batch update
+    can be written out pair by pair: g_o = λ(1 - σ(u_o·v)), g_n = -λσ(u_n·v) (weighted k/S when shared)."""
+    from brickwork.text.word2vec.kernels import negative_sampling, table_sigmoid
+
+    rng = np.random.default_rng(0)
+    v = rng.normal(0, 0.5, (7, 3)).astype(np.float32)
+    out = np.array([0, 1, 2, 0, 5, 3, 1])                 # pair 4's true word is the negative: skipped
+    syn1neg = rng.normal(0, 0.5, (6, 3)).astype(np.float32)
+    table = unigram_table(np.array([0, 0, 0, 0, 0, 1]))
+    k, lr = 2, 0.1
+    expected_syn1, expected_grad = syn1neg.copy(), np.zeros_like(v)
+    weight = 1.0 if shared is None else k / shared
+    draws = k if shared is None else shared
+    for b in range(len(v)):
+        g_o = lr * (1 - table_sigmoid(syn1neg[out[b]] @ v[b])[0])
+        g_n = 0.0 if out[b] == 5 else -lr * weight * table_sigmoid(syn1neg[5] @ v[b])[0] * draws
+        expected_grad[b] = g_o * syn1neg[out[b]] + g_n * syn1neg[5]
+        expected_syn1[out[b]] += g_o * v[b]
+        expected_syn1[5] += g_n * v[b]
+    v_before, out_before = v.copy(), out.copy()
+    grad, _ = negative_sampling(v, out, syn1neg, table, k, shared, lr, np.random.default_rng(1))
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(syn1neg, expected_syn1, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(v, v_before)
+    np.testing.assert_array_equal(out, out_before)
+
+
 def test_queries_match_gensim_on_the_same_vectors(gensim_vectors, tmp_path):
     gensim_vectors.save_word2vec_format(str(tmp_path / "g.txt"))
     ours = KeyedVectors.load_word2vec_format(tmp_path / "g.txt")
@@ -173,15 +225,32 @@ def synthetic_corpus(n=3000, seed=0):
     return [list(rng.choice(topics[rng.integers(2)], 8)) for _ in range(n)]
 
 
-@pytest.mark.parametrize("sg,hs,negative", [(1, 0, 5), (0, 0, 5), (1, 1, 0), (0, 1, 0)])
-def test_word2vec_learns_topics(sg, hs, negative):
-    model = Word2Vec(synthetic_corpus(), vector_size=16, window=3, min_count=1, sg=sg, hs=hs, negative=negative,
-                     epochs=3, seed=3, sample=0)
+@pytest.mark.parametrize("sg,hs,negative,shared,workers", [(1, 0, 5, 32, 1), (1, 0, 5, None, 1), (0, 0, 5, 32, 1),
+                                                           (1, 1, 0, 32, 1), (0, 1, 0, 32, 1), (1, 0, 5, 32, 2),
+                                                           (0, 1, 0, 32, 2)])
+def test_word2vec_learns_topics(sg, hs, negative, shared, workers):
+    # per-pair negatives on a 12-word vocabulary: each row is drawn ~400 times per 1,024 pairs, so a smaller batch
+    model = Word2Vec(synthetic_corpus(n=800), vector_size=16, window=3, min_count=1, sg=sg, hs=hs, negative=negative,
+                     epochs=3, seed=3, sample=0, shared_negatives=shared, workers=workers, batch_words=1000,
+                     batch_pairs=1024 if shared else 256)
     wv = model.wv
     assert wv.similarity("cat", "dog") > wv.similarity("cat", "car") + 0.3
     assert wv.doesnt_match(["cat", "dog", "pet", "road"]) == "road"
     assert wv["cat"].shape == (16,) and "cat" in wv and "zebra" not in wv
     assert model.words_per_second > 0
+
+
+def test_one_worker_is_reproducible_and_threads_train_the_same_model():
+    corpus = synthetic_corpus(n=800)
+    settings = dict(vector_size=16, window=3, min_count=1, sg=1, negative=5, epochs=3, seed=5, batch_words=500,
+                    sample=0)
+    first, second = Word2Vec(corpus, workers=1, **settings), Word2Vec(corpus, workers=1, **settings)
+    np.testing.assert_array_equal(first.wv.vectors, second.wv.vectors)
+    threaded = Word2Vec(corpus, workers=2, compute_loss=True, **settings)
+    assert threaded.wv.similarity("cat", "dog") > threaded.wv.similarity("cat", "car") + 0.3
+    effective, raw = threaded.train(corpus, epochs=1)
+    assert raw == sum(map(len, corpus)) and 0 < effective <= raw      # every chunk was trained once
+    assert threaded.get_latest_training_loss() > 0
 
 
 @pytest.mark.parametrize("hs,negative", [(0, 5), (1, 0)])

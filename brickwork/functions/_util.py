@@ -48,11 +48,19 @@ def scatter_add_rows(num_rows: int, index: np.ndarray, values: np.ndarray) -> np
     out = np.zeros((num_rows, values.shape[1]), dtype=values.dtype)
     if index.size == 0:
         return out
-    order = np.argsort(index, kind="stable")
-    sorted_index = index[order]
-    starts = np.flatnonzero(np.r_[True, sorted_index[1:] != sorted_index[:-1]])
+    order, sorted_index, starts = _segments(index)
     out[sorted_index[starts]] = np.add.reduceat(values[order], starts, axis=0)
     return out
+
+
+def _segments(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``index`` sorted (the order, the sorted values) and where each run of equal values starts."""
+    order = np.argsort(index)            # not stable: only the (deterministic) order of a row's summands moves
+    sorted_index = index[order]
+    first = np.empty(index.size, bool)
+    first[0] = True
+    np.not_equal(sorted_index[1:], sorted_index[:-1], out=first[1:])
+    return order, sorted_index, np.flatnonzero(first)
 
 
 def add_rows(target: np.ndarray, index: np.ndarray, values: np.ndarray, cap: float | None = None) -> None:
@@ -66,9 +74,7 @@ def add_rows(target: np.ndarray, index: np.ndarray, values: np.ndarray, cap: flo
     if index.size == 0:
         return
     values = values.reshape(index.size, -1)
-    order = np.argsort(index, kind="stable")
-    sorted_index = index[order]
-    starts = np.flatnonzero(np.r_[True, sorted_index[1:] != sorted_index[:-1]])
+    order, sorted_index, starts = _segments(index)
     sums = np.add.reduceat(values[order], starts, axis=0)
     if cap is not None:
         counts = np.diff(np.r_[starts, index.size])
