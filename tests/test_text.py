@@ -240,7 +240,7 @@ def test_word2vec_learns_topics(sg, hs, negative, shared, workers):
     assert model.words_per_second > 0
 
 
-def test_one_worker_is_reproducible_and_threads_train_the_same_model():
+def test_one_worker_is_reproducible_and_two_worker_threads_learn_too():
     corpus = synthetic_corpus(n=800)
     settings = dict(vector_size=16, window=3, min_count=1, sg=1, negative=5, epochs=3, seed=5, batch_words=500,
                     sample=0)

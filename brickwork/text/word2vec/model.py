@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.functions._util import add_rows
 from brickwork.text.word2vec.kernels import hierarchical_softmax, negative_sampling
 from brickwork.text.word2vec.keyed_vectors import KeyedVectors
 from brickwork.text.word2vec.vocab import HuffmanTree, count_words, keep_probabilities, unigram_table
@@ -195,8 +196,6 @@ class Word2Vec:
 
     def _train_chunk(self, chunk: list[list[str]], lr: float, rng: np.random.Generator) -> tuple[int, int]:
         """Train on one chunk of sentences at learning rate ``lr``; returns ``(effective, raw)`` words."""
-        from brickwork.functions._util import add_rows
-
         words, sent, raw = self._positions(chunk, rng)
         if len(words) < 2:
             return len(words), raw
