@@ -8,7 +8,7 @@ import numpy as np
 
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.preprocessing.base import PreprocessingLayer
-from brickwork.layers.preprocessing.encoding import encode_counts
+from brickwork.layers.preprocessing.encoding import encode_counts, encoded_shape
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count")
 
@@ -73,12 +73,7 @@ class Discretization(PreprocessingLayer):
                                     f"{type(self).__name__} '{self.name}'", self._dtype))
 
     def compute_output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        if self.output_mode == "int":
-            return shape
-        if len(shape) > 1 and (self.output_mode != "one_hot" or shape[-1] == 1):
-            shape = shape[:-1]
-        return shape + (self._buckets(),)
+        return encoded_shape(input_shape, self.output_mode, self._buckets())
 
     def _output_dtype(self):
         return np.dtype(np.int64) if self.output_mode == "int" else self._dtype

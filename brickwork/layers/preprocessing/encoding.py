@@ -35,6 +35,20 @@ def encode_counts(indices: np.ndarray, num_tokens: int, mode: str, name: str, dt
     return out.reshape(shape + (num_tokens,))
 
 
+def encoded_shape(input_shape: tuple, mode: str, num_tokens: int) -> tuple:
+    """The output shape of :func:`encode_counts` (``mode='int'``: the indices themselves, unchanged).
+
+    One-hot adds an axis of ``num_tokens`` (replacing a trailing axis of 1); multi-hot and count
+    encode each row, so the last axis becomes ``num_tokens``.
+    """
+    shape = tuple(input_shape)
+    if mode == "int":
+        return shape
+    if len(shape) > 1 and (mode != "one_hot" or shape[-1] == 1):
+        shape = shape[:-1]
+    return shape + (num_tokens,)
+
+
 class CategoryEncoding(PreprocessingLayer):
     """Encode integer categories in ``[0, num_tokens)`` as dense vectors.
 
@@ -71,10 +85,7 @@ class CategoryEncoding(PreprocessingLayer):
                                     self._dtype))
 
     def compute_output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        if len(shape) > 1 and (self.output_mode != "one_hot" or shape[-1] == 1):
-            shape = shape[:-1]
-        return shape + (self.num_tokens,)
+        return encoded_shape(input_shape, self.output_mode, self.num_tokens)
 
     def get_config(self):
         cfg = super().get_config()

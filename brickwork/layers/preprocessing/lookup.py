@@ -18,7 +18,7 @@ import numpy as np
 
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.preprocessing.base import PreprocessingLayer, as_numpy, is_missing
-from brickwork.layers.preprocessing.encoding import encode_counts
+from brickwork.layers.preprocessing.encoding import encode_counts, encoded_shape
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count")
 
@@ -135,14 +135,7 @@ class IndexLookup(PreprocessingLayer):
                                     f"{type(self).__name__} '{self.name}'", self._dtype))
 
     def compute_output_shape(self, input_shape):
-        shape = tuple(input_shape)
-        if self.output_mode == "int":
-            return shape
-        if self.output_mode == "one_hot" and len(shape) > 1 and shape[-1] == 1:
-            shape = shape[:-1]
-        if self.output_mode == "one_hot":
-            return shape + (self.vocabulary_size(),)
-        return shape[:-1] + (self.vocabulary_size(),) if len(shape) > 1 else shape + (self.vocabulary_size(),)
+        return encoded_shape(input_shape, self.output_mode, self.vocabulary_size())
 
     def _output_dtype(self):
         if self.invert:

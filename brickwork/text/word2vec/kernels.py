@@ -45,8 +45,9 @@ from brickwork.functions._util import add_rows
 MAX_EXP = 6.0  # word2vec's sigmoid table range; updates of outputs scored beyond it are skipped
 EXP_TABLE_SIZE = 1000
 _TABLE_STEP = EXP_TABLE_SIZE // int(MAX_EXP) // 2          # 83: C's integer division, as word2vec and gensim
-_E = np.exp((np.arange(EXP_TABLE_SIZE, dtype=np.float32) / np.float32(EXP_TABLE_SIZE) * 2 - 1) * np.float32(MAX_EXP))
-EXP_TABLE = (_E / (_E + 1)).astype(np.float32)
+# σ at the table's points -6 + 12 i / 1000, as word2vec's e^x / (e^x + 1)
+EXP_TABLE = (0.5 * np.tanh(0.5 * (np.arange(EXP_TABLE_SIZE) / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP) + 0.5
+             ).astype(np.float32)
 
 
 def table_sigmoid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -117,24 +117,23 @@ class Word2Vec:
             self.syn1 = np.zeros((max(v - 1, 1), self.vector_size), np.float32)
 
     # -------------------------------------------------------------- train
-    def _chunks(self, corpus: Iterable[list[str]]) -> Iterator[list[list[str]]]:
+    def _chunks(self, corpus: Iterable[list[str]]) -> Iterator[tuple[list[list[str]], int]]:
+        """Sentences in chunks of at least ``batch_words`` words, each with its raw word count."""
         chunk, size = [], 0
         for sentence in corpus:
             chunk.append(sentence)
             size += len(sentence)
             if size >= self.batch_words:
-                yield chunk
+                yield chunk, size
                 chunk, size = [], 0
         if chunk:
-            yield chunk
+            yield chunk, size
 
-    def _positions(self, chunk: list[list[str]], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
-        """Word indices after subsampling and their sentence ids; also the raw word count."""
+    def _positions(self, chunk: list[list[str]], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Word indices after subsampling and their sentence ids."""
         index = self.wv.key_to_index
         ids, sent = [], []
-        raw = 0
         for s, sentence in enumerate(chunk):
-            raw += len(sentence)
             known = [index[w] for w in sentence if w in index]
             ids.extend(known)
             sent.extend([s] * len(known))
@@ -142,7 +141,7 @@ class Word2Vec:
         if len(words):
             keep = rng.random(len(words)) < self.keep_probability[words]
             words, sent_ids = words[keep], sent_ids[keep]
-        return words, sent_ids, raw
+        return words, sent_ids
 
     def _windows(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Effective window per position: ``window - b`` with ``b`` uniform in 0..window-1 (word2vec's shrinking)."""
@@ -194,11 +193,11 @@ class Word2Vec:
                 self.running_training_loss += loss
         return grad
 
-    def _train_chunk(self, chunk: list[list[str]], lr: float, rng: np.random.Generator) -> tuple[int, int]:
-        """Train on one chunk of sentences at learning rate ``lr``; returns ``(effective, raw)`` words."""
-        words, sent, raw = self._positions(chunk, rng)
+    def _train_chunk(self, chunk: list[list[str]], lr: float, rng: np.random.Generator) -> int:
+        """Train on one chunk of sentences at learning rate ``lr``; returns its effective word count."""
+        words, sent = self._positions(chunk, rng)
         if len(words) < 2:
-            return len(words), raw
+            return len(words)
         syn0 = self.wv.vectors
         eff = self._windows(len(words), rng)
         if self.sg:
@@ -219,7 +218,7 @@ class Word2Vec:
                     grad /= count
                 rows, slot = np.nonzero(m)            # padding slots are no updates (nor count for the cap)
                 add_rows(syn0, c[rows, slot], grad[rows], self.max_row_updates)
-        return len(words), raw
+        return len(words)
 
     def train(self, corpus_iterable: Iterable[list[str]], total_examples: int | None = None,
               total_words: int | None = None, epochs: int | None = None, start_alpha: float | None = None,
@@ -248,22 +247,22 @@ class Word2Vec:
         lr = alpha
         try:
             for epoch in range(epochs):
-                for chunk in self._chunks(corpus_iterable):
+                for chunk, raw in self._chunks(corpus_iterable):
                     lr = max(min_alpha, alpha - (alpha - min_alpha) * done / max(total, 1))
-                    done += sum(map(len, chunk))
+                    done += raw
                     if pool is None:
-                        effective += self._train_chunk(chunk, lr, self._train_rng)[0]
+                        effective += self._train_chunk(chunk, lr, self._train_rng)
                         continue
                     rng = np.random.default_rng(self._train_rng.integers(2 ** 63))   # one stream per chunk
                     pending.append(pool.submit(self._train_chunk, chunk, lr, rng))
                     while len(pending) > 2 * threads:                         # bounded: the corpus streams
-                        effective += pending.popleft().result()[0]
+                        effective += pending.popleft().result()
                 if self.verbose:
                     rate = done / max(time.perf_counter() - start, 1e-9)
                     print(f"epoch {epoch + 1}/{epochs}: {rate:,.0f} words/s, lr {lr:.5f}", file=sys.stderr,
                           flush=True)
             while pending:
-                effective += pending.popleft().result()[0]
+                effective += pending.popleft().result()
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
