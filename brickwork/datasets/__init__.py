@@ -1,4 +1,7 @@
-"""Small real datasets from packages that ship them (optional extras)."""
+"""Small real datasets from packages that ship them (optional extras), and Keras's datasets
+read from Keras's local cache: ``brickwork.datasets.mnist.load_data()`` and so on for
+``fashion_mnist``, ``cifar10``, ``cifar100``, ``imdb``, ``reuters`` and ``boston_housing``
+(import them as submodules; nothing is ever downloaded)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.backend import get_array_module
+
 
 def sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum a broadcast gradient back to ``shape``.
@@ -43,24 +45,26 @@ def scatter_add_rows(num_rows: int, index: np.ndarray, values: np.ndarray) -> np
     slow): rows are ordered by destination, each run of equal destinations is
     summed with ``np.add.reduceat`` and written once.
     """
-    index = np.asarray(index).reshape(-1)
+    xp = get_array_module(index)
+    index = xp.asarray(index).reshape(-1)
     values = values.reshape(index.size, -1)
-    out = np.zeros((num_rows, values.shape[1]), dtype=values.dtype)
+    out = xp.zeros((num_rows, values.shape[1]), dtype=values.dtype)
     if index.size == 0:
         return out
     order, sorted_index, starts = _segments(index)
-    out[sorted_index[starts]] = np.add.reduceat(values[order], starts, axis=0)
+    out[sorted_index[starts]] = xp.add.reduceat(values[order], starts, axis=0)
     return out
 
 
 def _segments(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``index`` sorted (the order, the sorted values) and where each run of equal values starts."""
-    order = np.argsort(index)            # not stable: only the (deterministic) order of a row's summands moves
+    xp = get_array_module(index)
+    order = xp.argsort(index)            # not stable: only the (deterministic) order of a row's summands moves
     sorted_index = index[order]
-    first = np.empty(index.size, bool)
+    first = xp.empty(index.size, bool)
     first[0] = True
-    np.not_equal(sorted_index[1:], sorted_index[:-1], out=first[1:])
-    return order, sorted_index, np.flatnonzero(first)
+    xp.not_equal(sorted_index[1:], sorted_index[:-1], out=first[1:])
+    return order, sorted_index, xp.flatnonzero(first)
 
 
 def add_rows(target: np.ndarray, index: np.ndarray, values: np.ndarray, cap: float | None = None) -> None:
@@ -70,13 +74,14 @@ def add_rows(target: np.ndarray, index: np.ndarray, values: np.ndarray, cap: flo
     ``cap`` updates' worth (word2vec's mini-batches use this so that very frequent words do not
     take one huge step).
     """
-    index = np.asarray(index).reshape(-1)
+    xp = get_array_module(target)
+    index = xp.asarray(index).reshape(-1)
     if index.size == 0:
         return
     values = values.reshape(index.size, -1)
     order, sorted_index, starts = _segments(index)
-    sums = np.add.reduceat(values[order], starts, axis=0)
+    sums = xp.add.reduceat(values[order], starts, axis=0)
     if cap is not None:
-        counts = np.diff(np.r_[starts, index.size])
-        sums *= np.minimum(1.0, cap / counts).astype(sums.dtype)[:, None]
+        counts = xp.diff(xp.r_[starts, index.size])
+        sums *= xp.minimum(1.0, cap / counts).astype(sums.dtype)[:, None]
     target[sorted_index[starts]] += sums.reshape((len(starts),) + target.shape[1:])

@@ -10,22 +10,37 @@ import math
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 
-try:  # SciPy is optional; its erf is vectorised C. math.erf is the exact fallback.
-    from scipy.special import erf as _erf
-except ImportError:  # pragma: no cover - exercised only without SciPy
-    _erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
+_numpy_erf = None
 
-    def _erf(x):
-        return _erf_scalar(x).astype(x.dtype)
+
+def _erf(x):
+    """Element-wise error function. SciPy's vectorised C erf is imported on first use
+    (so ``import brickwork`` does not load SciPy); ``math.erf`` is the exact fallback;
+    CuPy arrays use ``cupyx.scipy.special.erf``."""
+    global _numpy_erf
+    xp = get_array_module(x)
+    if xp is not np:
+        from cupyx.scipy.special import erf
+
+        return erf(x)
+    if _numpy_erf is None:
+        try:
+            from scipy.special import erf as _numpy_erf
+        except ImportError:  # pragma: no cover - exercised only without SciPy
+            scalar = np.vectorize(math.erf, otypes=[np.float64])
+            _numpy_erf = lambda v: scalar(v).astype(v.dtype)  # noqa: E731
+    return _numpy_erf(x)
 
 
 class Tanh(Function):
     r""":math:`y = \tanh x`, :math:`f'(x) = 1 - y^2`."""
 
     def forward(self, x):
-        self.y = np.tanh(x)
+        xp = get_array_module(x)
+        self.y = xp.tanh(x)
         return self.y
 
     def backward(self, gy):
@@ -34,8 +49,9 @@ class Tanh(Function):
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """Overflow-free logistic :math:`1/(1+e^{-x})`, accurate in both tails."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    xp = get_array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 class Sigmoid(Function):
@@ -57,7 +73,8 @@ class ReLU(Function):
     r""":math:`y = \max(x, 0)`, :math:`f'(x) = [x > 0]`."""
 
     def forward(self, x):
-        self.y = np.maximum(x, x.dtype.type(0))
+        xp = get_array_module(x)
+        self.y = xp.maximum(x, x.dtype.type(0))
         return self.y
 
     def backward(self, gy):
@@ -68,8 +85,9 @@ class ReLU6(Function):
     r""":math:`y = \min(\max(x, 0), 6)`, :math:`f'(x) = [0 < x < 6]`."""
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.mask = (x > 0) & (x < 6)
-        return np.clip(x, 0, 6)
+        return xp.clip(x, 0, 6)
 
     def backward(self, gy):
         return gy * self.mask
@@ -82,11 +100,13 @@ class LeakyReLU(Function):
         self.alpha = negative_slope
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.mask = x > 0
-        return np.where(self.mask, x, x * x.dtype.type(self.alpha))
+        return xp.where(self.mask, x, x * x.dtype.type(self.alpha))
 
     def backward(self, gy):
-        return np.where(self.mask, gy, gy * gy.dtype.type(self.alpha))
+        xp = get_array_module(gy)
+        return xp.where(self.mask, gy, gy * gy.dtype.type(self.alpha))
 
 
 class ELU(Function):
@@ -97,12 +117,14 @@ class ELU(Function):
         self.alpha = alpha
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.mask = x > 0
-        self.y = np.where(self.mask, x, self.alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)
+        self.y = xp.where(self.mask, x, self.alpha * xp.expm1(xp.minimum(x, 0))).astype(x.dtype)
         return self.y
 
     def backward(self, gy):
-        return np.where(self.mask, gy, gy * (self.y + self.alpha))
+        xp = get_array_module(gy)
+        return xp.where(self.mask, gy, gy * (self.y + self.alpha))
 
 
 class SELU(Function):
@@ -113,12 +135,14 @@ class SELU(Function):
     scale = 1.0507009873554804934193349852946
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.mask = x > 0
-        self.neg = self.scale * self.alpha * np.exp(np.minimum(x, 0))
-        return np.where(self.mask, self.scale * x, self.neg - self.scale * self.alpha).astype(x.dtype)
+        self.neg = self.scale * self.alpha * xp.exp(xp.minimum(x, 0))
+        return xp.where(self.mask, self.scale * x, self.neg - self.scale * self.alpha).astype(x.dtype)
 
     def backward(self, gy):
-        return np.where(self.mask, gy * self.scale, gy * self.neg)
+        xp = get_array_module(gy)
+        return xp.where(self.mask, gy * self.scale, gy * self.neg)
 
 
 class Softplus(Function):
@@ -126,8 +150,9 @@ class Softplus(Function):
     :math:`f'(x) = \sigma(x)`."""
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.x = x
-        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+        return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
     def backward(self, gy):
         return gy * _sigmoid(self.x)
@@ -137,7 +162,8 @@ class Softsign(Function):
     r""":math:`y = x / (1 + |x|)`, :math:`f'(x) = 1/(1+|x|)^2`."""
 
     def forward(self, x):
-        self.d = 1 + np.abs(x)
+        xp = get_array_module(x)
+        self.d = 1 + xp.abs(x)
         return x / self.d
 
     def backward(self, gy):
@@ -172,22 +198,24 @@ class GELU(Function):
         self.approximate = approximate
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.x = x
         if self.approximate:
             c = math.sqrt(2 / math.pi)
-            self.t = np.tanh(c * (x + 0.044715 * x ** 3))
+            self.t = xp.tanh(c * (x + 0.044715 * x ** 3))
             return (0.5 * x * (1 + self.t)).astype(x.dtype)
         self.cdf = (0.5 * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype)
         return x * self.cdf
 
     def backward(self, gy):
+        xp = get_array_module(gy)
         x = self.x
         if self.approximate:
             c = math.sqrt(2 / math.pi)
             t = self.t
             d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
             return gy * d
-        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        pdf = xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return gy * (self.cdf + x * pdf)
 
 
@@ -195,8 +223,9 @@ class HardSigmoid(Function):
     r"""Keras 3's :math:`y = \mathrm{relu6}(x + 3)/6`; :math:`f' = 1/6` on :math:`-3 < x < 3`."""
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.mask = (x > -3) & (x < 3)
-        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype)
+        return xp.clip(x / 6 + 0.5, 0, 1).astype(x.dtype)
 
     def backward(self, gy):
         return gy * self.mask / 6
@@ -216,7 +245,8 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, z):
-        e = np.exp(z - z.max(axis=self.axis, keepdims=True))
+        xp = get_array_module(z)
+        e = xp.exp(z - z.max(axis=self.axis, keepdims=True))
         self.y = e / e.sum(axis=self.axis, keepdims=True)
         return self.y
 
@@ -233,12 +263,14 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, z):
+        xp = get_array_module(z)
         shifted = z - z.max(axis=self.axis, keepdims=True)
-        self.y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+        self.y = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
         return self.y
 
     def backward(self, gy):
-        return gy - np.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+        xp = get_array_module(gy)
+        return gy - xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
 
 
 def tanh(x):

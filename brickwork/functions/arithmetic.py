@@ -6,8 +6,7 @@ sums it back to each input's shape (:func:`~brickwork.functions._util.sum_to`).
 
 from __future__ import annotations
 
-import numpy as np
-
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._util import sum_to
 
@@ -84,17 +83,19 @@ class Power(Function):
     """
 
     def forward(self, a, b):
+        xp = get_array_module(a)
         self.a, self.b = a, b
-        self.y = np.power(a, b)
+        self.y = xp.power(a, b)
         return self.y
 
     def backward(self, gy):
+        xp = get_array_module(gy)
         a, b = self.a, self.b
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = sum_to(gy * b * np.power(a, b - 1), a.shape)
+            ga = sum_to(gy * b * xp.power(a, b - 1), a.shape)
         if self.needs_input_grad[1]:
-            gb = sum_to(gy * self.y * np.log(a), b.shape)
+            gb = sum_to(gy * self.y * xp.log(a), b.shape)
         return ga, gb
 
 

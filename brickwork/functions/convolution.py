@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._patches import add_windows, crop_nhwc, out_length, pad_nhwc, windows
 
@@ -47,31 +48,33 @@ class Conv2D(Function):
         self.relu = relu
 
     def forward(self, x, w, b=None):
+        xp = get_array_module(x)
         kh, kw, cg, o = w.shape
         n, h, wd, c = x.shape
         if c != cg * self.groups or o % self.groups:
             raise ValueError(f"conv2d: input has {c} channels and the kernel {w.shape}; with groups={self.groups} "
                              "both the input channels and the filters must split evenly into the groups.")
         self.x_shape, self.w = x.shape, w
-        xp = pad_nhwc(x, self.pads)
-        self.padded_shape = xp.shape
+        x_pad = pad_nhwc(x, self.pads)
+        self.padded_shape = x_pad.shape
         ho = out_length(h, kh, self.strides[0], self.dilation[0], self.pads[0])
         wo = out_length(wd, kw, self.strides[1], self.dilation[1], self.pads[1])
         if ho <= 0 or wo <= 0:
             raise ValueError(f"conv2d: the {kh}x{kw} kernel (dilation {self.dilation}) does not fit the padded "
-                             f"input of shape {xp.shape}.")
+                             f"input of shape {x_pad.shape}.")
         self.out_hw = (ho, wo)
-        self.cols = np.ascontiguousarray(windows(xp, (kh, kw), self.strides, self.dilation, (ho, wo))).reshape(
+        self.cols = xp.ascontiguousarray(windows(x_pad, (kh, kw), self.strides, self.dilation, (ho, wo))).reshape(
             n * ho * wo, kh * kw, c)
         y = _grouped_matmul(self.cols, w.reshape(kh * kw * cg, o), self.groups)
         if b is not None:
             y += b
         if self.relu:
-            np.maximum(y, 0, out=y)
+            xp.maximum(y, 0, out=y)
             self.y = y
         return y.reshape(n, ho, wo, o)
 
     def backward(self, gy):
+        xp = get_array_module(gy)
         kh, kw, cg, o = self.w.shape
         n, ho, wo, _ = gy.shape
         g2 = gy.reshape(n * ho * wo, o)
@@ -92,8 +95,8 @@ class Conv2D(Function):
         if self.needs_input_grad[0] and g == 1:
             # one (M, O) @ (O, C) product per kernel offset, each landing contiguous, then added
             # into its shifted window of the padded input gradient (col2im with contiguous reads)
-            per_offset = np.matmul(g2[None], self.w.reshape(kh * kw, cg, o).transpose(0, 2, 1))
-            gxp = np.zeros(self.padded_shape, gy.dtype)
+            per_offset = xp.matmul(g2[None], self.w.reshape(kh * kw, cg, o).transpose(0, 2, 1))
+            gxp = xp.zeros(self.padded_shape, gy.dtype)
             (sh, sw), (dh, dw) = self.strides, self.dilation
             for k in range(kh * kw):
                 a, b = divmod(k, kw)
@@ -142,23 +145,25 @@ class Conv2DTranspose(Function):
 
     def _fit(self, y_full: np.ndarray) -> np.ndarray:
         """Crop the start and cut or zero-extend the end to ``out_hw``."""
+        xp = get_array_module(y_full)
         n, fh, fw, o = y_full.shape
         oh, ow = self.out_hw
         ch, cw = self.crop
-        y = np.zeros((n, oh, ow, o), y_full.dtype)
+        y = xp.zeros((n, oh, ow, o), y_full.dtype)
         hh, ww = min(oh, fh - ch), min(ow, fw - cw)
         y[:, :hh, :ww, :] = y_full[:, ch:ch + hh, cw:cw + ww, :]
         return y
 
     def backward(self, gy):
+        xp = get_array_module(gy)
         kh, kw, o, c = self.w.shape
         n, h, wd, _ = self.x.shape
         fh, fw = self.full
         ch, cw = self.crop
-        g_full = np.zeros((n, fh, fw, o), gy.dtype)
+        g_full = xp.zeros((n, fh, fw, o), gy.dtype)
         hh, ww = min(self.out_hw[0], fh - ch), min(self.out_hw[1], fw - cw)
         g_full[:, ch:ch + hh, cw:cw + ww, :] = gy[:, :hh, :ww, :]
-        gcols = np.ascontiguousarray(windows(g_full, (kh, kw), self.strides, self.dilation, (h, wd))).reshape(
+        gcols = xp.ascontiguousarray(windows(g_full, (kh, kw), self.strides, self.dilation, (h, wd))).reshape(
             n * h * wd, kh * kw * o)
         gx = gw = gb = None
         if self.needs_input_grad[0]:

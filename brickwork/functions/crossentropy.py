@@ -8,8 +8,7 @@ have the famously simple gradient :math:`\\hat p - y`.
 
 from __future__ import annotations
 
-import numpy as np
-
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions.activations import _sigmoid
 
@@ -25,8 +24,9 @@ class SigmoidCrossEntropyWithLogits(Function):
     """
 
     def forward(self, z, y):
+        xp = get_array_module(z)
         self.z, self.y = z, y
-        return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        return xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
 
     def backward(self, gl):
         gz = gl * (_sigmoid(self.z) - self.y) if self.needs_input_grad[0] else None
@@ -48,16 +48,18 @@ class SoftmaxCrossEntropyWithLogits(Function):
         self.axis = axis
 
     def forward(self, z, y):
+        xp = get_array_module(z)
         shifted = z - z.max(axis=self.axis, keepdims=True)
-        self.logp = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+        self.logp = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
         self.y = y
         return -(y * self.logp).sum(axis=self.axis)
 
     def backward(self, gl):
-        gl = np.expand_dims(gl, self.axis)
+        xp = get_array_module(gl)
+        gl = xp.expand_dims(gl, self.axis)
         gz = gy = None
         if self.needs_input_grad[0]:
-            gz = gl * (np.exp(self.logp) * self.y.sum(axis=self.axis, keepdims=True) - self.y)
+            gz = gl * (xp.exp(self.logp) * self.y.sum(axis=self.axis, keepdims=True) - self.y)
         if self.needs_input_grad[1]:
             gy = -gl * self.logp
         return gz, gy
@@ -72,17 +74,20 @@ class SparseSoftmaxCrossEntropyWithLogits(Function):
     """
 
     def __init__(self, labels):
-        self.labels = np.asarray(labels)
+        xp = get_array_module(labels)
+        self.labels = xp.asarray(labels)
 
     def forward(self, z):
+        xp = get_array_module(z)
         shifted = z - z.max(axis=-1, keepdims=True)
-        self.logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-        return -np.take_along_axis(self.logp, self.labels[..., None], axis=-1)[..., 0]
+        self.logp = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+        return -xp.take_along_axis(self.logp, self.labels[..., None], axis=-1)[..., 0]
 
     def backward(self, gl):
-        p = np.exp(self.logp)
-        np.put_along_axis(p, self.labels[..., None],
-                          np.take_along_axis(p, self.labels[..., None], axis=-1) - 1, axis=-1)
+        xp = get_array_module(gl)
+        p = xp.exp(self.logp)
+        xp.put_along_axis(p, self.labels[..., None],
+                          xp.take_along_axis(p, self.labels[..., None], axis=-1) - 1, axis=-1)
         return gl[..., None] * p
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.engine.random import generator
 
@@ -29,6 +30,8 @@ class Dropout(Function):
         shape = x.shape if self.noise_shape is None else tuple(
             x.shape[i] if n is None else n for i, n in enumerate(self.noise_shape))
         keep = rng.random(shape, dtype=np.float64 if x.dtype == np.float64 else np.float32) >= self.rate
+        if type(x) is not np.ndarray:  # the mask is drawn on the host from brickwork's seeded generator
+            keep = get_array_module(x).asarray(keep)
         self.mask = keep * x.dtype.type(1.0 / (1.0 - self.rate))
         return x * self.mask
 

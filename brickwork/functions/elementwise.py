@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._util import sum_to
 
@@ -12,7 +11,8 @@ class Exp(Function):
     r""":math:`y = e^x`, :math:`\bar x = \bar y\, y`."""
 
     def forward(self, x):
-        self.y = np.exp(x)
+        xp = get_array_module(x)
+        self.y = xp.exp(x)
         return self.y
 
     def backward(self, gy):
@@ -23,8 +23,9 @@ class Log(Function):
     r""":math:`y = \ln x`, :math:`\bar x = \bar y / x`."""
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.x = x
-        return np.log(x)
+        return xp.log(x)
 
     def backward(self, gy):
         return gy / self.x
@@ -34,7 +35,8 @@ class Sqrt(Function):
     r""":math:`y = \sqrt{x}`, :math:`\bar x = \bar y / (2 y)`."""
 
     def forward(self, x):
-        self.y = np.sqrt(x)
+        xp = get_array_module(x)
+        self.y = xp.sqrt(x)
         return self.y
 
     def backward(self, gy):
@@ -45,11 +47,13 @@ class Abs(Function):
     r""":math:`y = |x|`, :math:`\bar x = \bar y\,\mathrm{sign}(x)` (0 at 0)."""
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.x = x
-        return np.abs(x)
+        return xp.abs(x)
 
     def backward(self, gy):
-        return gy * np.sign(self.x)
+        xp = get_array_module(gy)
+        return gy * xp.sign(self.x)
 
 
 class Where(Function):
@@ -57,16 +61,19 @@ class Where(Function):
     the gradient where it was chosen."""
 
     def __init__(self, condition):
-        self.condition = np.asarray(condition, dtype=bool)
+        xp = get_array_module(condition)
+        self.condition = xp.asarray(condition, dtype=bool)
 
     def forward(self, a, b):
+        xp = get_array_module(a)
         self.shapes = (a.shape, b.shape)
-        return np.where(self.condition, a, b)
+        return xp.where(self.condition, a, b)
 
     def backward(self, gy):
-        zero = np.zeros((), gy.dtype)
-        ga = sum_to(np.where(self.condition, gy, zero), self.shapes[0]) if self.needs_input_grad[0] else None
-        gb = sum_to(np.where(self.condition, zero, gy), self.shapes[1]) if self.needs_input_grad[1] else None
+        xp = get_array_module(gy)
+        zero = xp.zeros((), gy.dtype)
+        ga = sum_to(xp.where(self.condition, gy, zero), self.shapes[0]) if self.needs_input_grad[0] else None
+        gb = sum_to(xp.where(self.condition, zero, gy), self.shapes[1]) if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -78,11 +85,13 @@ class Clip(Function):
         self.lo, self.hi = lo, hi
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.x = x
-        return np.clip(x, self.lo, self.hi)
+        return xp.clip(x, self.lo, self.hi)
 
     def backward(self, gy):
-        inside = np.ones(self.x.shape, bool)
+        xp = get_array_module(gy)
+        inside = xp.ones(self.x.shape, bool)
         if self.lo is not None:
             inside &= self.x >= self.lo
         if self.hi is not None:
@@ -97,8 +106,9 @@ class Maximum(Function):
     sign = 1
 
     def forward(self, a, b):
+        xp = get_array_module(a)
         self.a, self.b = a, b
-        return np.maximum(a, b) if self.sign > 0 else np.minimum(a, b)
+        return xp.maximum(a, b) if self.sign > 0 else xp.minimum(a, b)
 
     def backward(self, gy):
         diff = (self.a - self.b) * self.sign

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._util import sum_to
 
@@ -23,23 +22,24 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, gy):
+        xp = get_array_module(gy)
         a, b = self.a, self.b
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g = gy
         if a.ndim == 1:
-            g = np.expand_dims(g, -2)
+            g = xp.expand_dims(g, -2)
         if b.ndim == 1:
-            g = np.expand_dims(g, -1)
+            g = xp.expand_dims(g, -1)
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = g @ np.swapaxes(b2, -1, -2)
+            ga = g @ xp.swapaxes(b2, -1, -2)
             ga = sum_to(ga, a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
             if a2.ndim > 2 and b2.ndim == 2:  # fold batch dims into one big GEMM
                 gb = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
             else:
-                gb = sum_to(np.swapaxes(a2, -1, -2) @ g, b2.shape)
+                gb = sum_to(xp.swapaxes(a2, -1, -2) @ g, b2.shape)
             gb = gb.reshape(b.shape)
         return ga, gb
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._util import sum_to
 
@@ -39,10 +38,11 @@ class Normalize(Function):
         self.axes, self.epsilon = tuple(axes), epsilon
 
     def forward(self, x, gamma, beta):
+        xp = get_array_module(x)
         self.mean = x.mean(axis=self.axes, keepdims=True)
         xc = x - self.mean
         self.var = (xc * xc).mean(axis=self.axes, keepdims=True)
-        self.rstd = (1.0 / np.sqrt(self.var + self.epsilon)).astype(x.dtype)
+        self.rstd = (1.0 / xp.sqrt(self.var + self.epsilon)).astype(x.dtype)
         self.xhat = xc * self.rstd
         self.gamma, self.beta_shape = gamma, beta.shape
         return self.xhat * gamma + beta
@@ -67,9 +67,10 @@ def batch_norm(x, gamma, beta, axes, epsilon=1e-3):
     ``batch_mean``/``batch_var`` (biased) are plain arrays without gradient,
     for updating running statistics.
     """
+    xp = get_array_module(x)
     fn = Normalize(axes, epsilon)
     y = fn(x, gamma, beta)
-    return y, np.squeeze(fn.mean, axis=tuple(axes)), np.squeeze(fn.var, axis=tuple(axes))
+    return y, xp.squeeze(fn.mean, axis=tuple(axes)), xp.squeeze(fn.var, axis=tuple(axes))
 
 
 def layer_norm(x, gamma, beta, axes=(-1,), epsilon=1e-3):

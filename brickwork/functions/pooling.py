@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._patches import add_windows, crop_nhwc, out_length, windows
 
@@ -11,13 +12,14 @@ Pads = tuple[tuple[int, int], tuple[int, int]]
 
 
 def _pad_value(x: np.ndarray, pads: Pads, value: float) -> np.ndarray:
+    xp = get_array_module(x)
     if not any(pads[0]) and not any(pads[1]):
         return x
-    return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value)
+    return xp.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value)
 
 
-def _offset_views(xp: np.ndarray, pool, strides, out_hw):
-    """For each kernel offset ``(a, b)``: the strided view ``xp[:, a + i*sh, b + j*sw, :]`` over all ``(i, j)``."""
+def _offset_views(x_pad: np.ndarray, pool, strides, out_hw):
+    """For each kernel offset ``(a, b)``: the strided view ``x_pad[:, a + i*sh, b + j*sw, :]`` over all ``(i, j)``."""
     (kh, kw), (sh, sw), (ho, wo) = pool, strides, out_hw
     for a in range(kh):
         for b in range(kw):
@@ -38,30 +40,32 @@ class MaxPool2D(Function):
         self.pool, self.strides, self.pads = tuple(pool), tuple(strides), pads
 
     def forward(self, x):
-        xp = _pad_value(x, self.pads, -np.inf)
+        xp = get_array_module(x)
+        x_pad = _pad_value(x, self.pads, -np.inf)
         n, h, w, c = x.shape
         ho = out_length(h, self.pool[0], self.strides[0], 1, self.pads[0])
         wo = out_length(w, self.pool[1], self.strides[1], 1, self.pads[1])
         self.out_hw = (ho, wo)
         y = None
-        for _, view in _offset_views(xp, self.pool, self.strides, self.out_hw):
-            y = xp[view].copy() if y is None else np.maximum(y, xp[view], out=y)
-        self.xp, self.y = xp, y
+        for _, view in _offset_views(x_pad, self.pool, self.strides, self.out_hw):
+            y = x_pad[view].copy() if y is None else xp.maximum(y, x_pad[view], out=y)
+        self.x_pad, self.y = x_pad, y
         return y
 
     def backward(self, gy):
-        gp = np.zeros(self.xp.shape, gy.dtype)
-        claimed = np.zeros(self.y.shape, bool)  # windows whose arg-max already got the gradient
-        first = np.empty(self.y.shape, bool)
+        xp = get_array_module(gy)
+        gp = xp.zeros(self.x_pad.shape, gy.dtype)
+        claimed = xp.zeros(self.y.shape, bool)  # windows whose arg-max already got the gradient
+        first = xp.empty(self.y.shape, bool)
         tiled = self.pool == self.strides  # windows do not overlap: each cell is written once
         last = self.pool[0] * self.pool[1] - 1
         for k, view in _offset_views(gp, self.pool, self.strides, self.out_hw):
-            np.equal(self.xp[view], self.y, out=first)
-            np.greater(first, claimed, out=first)  # for booleans, a > b is a and not b
+            xp.equal(self.x_pad[view], self.y, out=first)
+            xp.greater(first, claimed, out=first)  # for booleans, a > b is a and not b
             if k < last:
                 claimed |= first
             if tiled:
-                np.multiply(gy, first, out=gp[view])
+                xp.multiply(gy, first, out=gp[view])
             else:
                 gp[view] += gy * first
         return crop_nhwc(gp, self.pads)
@@ -76,19 +80,21 @@ class AvgPool2D(Function):
         self.pool, self.strides, self.pads = tuple(pool), tuple(strides), pads
 
     def forward(self, x):
+        xp = get_array_module(x)
         n, h, w, c = x.shape
-        xp = _pad_value(x, self.pads, 0.0)
-        self.padded_shape = xp.shape
+        x_pad = _pad_value(x, self.pads, 0.0)
+        self.padded_shape = x_pad.shape
         ho = out_length(h, self.pool[0], self.strides[0], 1, self.pads[0])
         wo = out_length(w, self.pool[1], self.strides[1], 1, self.pads[1])
-        ones = _pad_value(np.ones((1, h, w, 1), x.dtype), self.pads, 0.0)
+        ones = _pad_value(xp.ones((1, h, w, 1), x.dtype), self.pads, 0.0)
         self.count = windows(ones, self.pool, self.strides, (1, 1), (ho, wo)).sum(axis=(3, 4))  # (1,ho,wo,1)
-        return windows(xp, self.pool, self.strides, (1, 1), (ho, wo)).sum(axis=(3, 4)) / self.count
+        return windows(x_pad, self.pool, self.strides, (1, 1), (ho, wo)).sum(axis=(3, 4)) / self.count
 
     def backward(self, gy):
+        xp = get_array_module(gy)
         n, ho, wo, c = gy.shape
         share = (gy / self.count)[:, :, :, None, None, :]
-        gwin = np.broadcast_to(share, (n, ho, wo, self.pool[0], self.pool[1], c))
+        gwin = xp.broadcast_to(share, (n, ho, wo, self.pool[0], self.pool[1], c))
         return crop_nhwc(add_windows(gwin, self.padded_shape, self.strides, (1, 1)), self.pads)
 
 
@@ -99,8 +105,9 @@ class Pad(Function):
         self.pad_width = tuple(tuple(p) for p in pad_width)
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.slices = tuple(slice(a, x.shape[i] + a) for i, (a, _) in enumerate(self.pad_width))
-        return np.pad(x, self.pad_width)
+        return xp.pad(x, self.pad_width)
 
     def backward(self, gy):
         return gy[self.slices]

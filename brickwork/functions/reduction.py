@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._util import normalize_axis
 
 
 def _restore(gy: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
     """Re-insert the reduced axes of ``gy`` so it broadcasts against the input."""
+    xp = get_array_module(gy)
     if not keepdims:
         for a in axes:
-            gy = np.expand_dims(gy, a)
+            gy = xp.expand_dims(gy, a)
     return gy
 
 
@@ -24,12 +26,14 @@ class Sum(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.shape = x.shape
         self.axes = normalize_axis(self.axis, x.ndim)
-        return np.asarray(x.sum(axis=self.axes, keepdims=self.keepdims))
+        return xp.asarray(x.sum(axis=self.axes, keepdims=self.keepdims))
 
     def backward(self, gy):
-        return np.broadcast_to(_restore(gy, self.shape, self.axes, self.keepdims), self.shape).copy()
+        xp = get_array_module(gy)
+        return xp.broadcast_to(_restore(gy, self.shape, self.axes, self.keepdims), self.shape).copy()
 
 
 class Mean(Function):
@@ -39,14 +43,16 @@ class Mean(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.shape = x.shape
         self.axes = normalize_axis(self.axis, x.ndim)
         self.count = int(np.prod([x.shape[a] for a in self.axes])) if self.axes else 1
-        return np.asarray(x.mean(axis=self.axes, keepdims=self.keepdims))
+        return xp.asarray(x.mean(axis=self.axes, keepdims=self.keepdims))
 
     def backward(self, gy):
-        g = _restore(gy, self.shape, self.axes, self.keepdims) / np.asarray(self.count, gy.dtype)
-        return np.broadcast_to(g, self.shape).copy()
+        xp = get_array_module(gy)
+        g = _restore(gy, self.shape, self.axes, self.keepdims) / xp.asarray(self.count, gy.dtype)
+        return xp.broadcast_to(g, self.shape).copy()
 
 
 class _Extreme(Function):
@@ -60,12 +66,13 @@ class _Extreme(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.x = x
         self.axes = normalize_axis(self.axis, x.ndim)
         if x.size == 0:
             raise ValueError(f"Cannot take the {type(self).__name__.lower()} of an empty tensor of shape {x.shape}.")
-        self.y = np.asarray(self.reducer(x, axis=self.axes, keepdims=True))
-        return self.y if self.keepdims else np.asarray(self.y.reshape(
+        self.y = xp.asarray(self.reducer(x, axis=self.axes, keepdims=True))
+        return self.y if self.keepdims else xp.asarray(self.y.reshape(
             [n for i, n in enumerate(x.shape) if i not in self.axes]))
 
     def backward(self, gy):

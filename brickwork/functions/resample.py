@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._util import scatter_add_rows
 
@@ -15,15 +16,16 @@ def map_coordinates(index: np.ndarray, size: int, fill_mode: str) -> tuple[np.nd
     ``'reflect'`` reflects about the edge (d c b a | a b c d | d c b a),
     ``'wrap'`` tiles (a b c d | a b c d), ``'nearest'`` repeats the edge.
     """
+    xp = get_array_module(index)
     outside = (index < 0) | (index >= size)
     if fill_mode == "reflect":
         period = 2 * size
-        m = np.mod(index, period)
-        mapped = np.where(m >= size, period - 1 - m, m)
+        m = xp.mod(index, period)
+        mapped = xp.where(m >= size, period - 1 - m, m)
     elif fill_mode == "wrap":
-        mapped = np.mod(index, size)
+        mapped = xp.mod(index, size)
     elif fill_mode in ("nearest", "constant"):
-        mapped = np.clip(index, 0, size - 1)
+        mapped = xp.clip(index, 0, size - 1)
     else:
         raise ValueError(f"Unknown fill_mode {fill_mode!r}: expected reflect, wrap, nearest or constant.")
     return mapped, outside
@@ -66,12 +68,13 @@ class Resample(Function):
         return out
 
     def forward(self, x):
+        xp = get_array_module(x)
         n, h, w, c = x.shape
         self.in_shape = x.shape
         flat = x.reshape(n * h * w, c)
         self.parts = self._neighbours(h, w)
-        y = np.zeros(self.rows.shape + (c,), x.dtype)
-        fill = np.zeros(self.rows.shape, np.float64)
+        y = xp.zeros(self.rows.shape + (c,), x.dtype)
+        fill = xp.zeros(self.rows.shape, np.float64)
         for index, weight, out_weight in self.parts:
             y += flat[index] * weight[..., None].astype(x.dtype)
             fill += out_weight
@@ -80,9 +83,10 @@ class Resample(Function):
         return y
 
     def backward(self, gy):
+        xp = get_array_module(gy)
         n, h, w, c = self.in_shape
-        index = np.concatenate([i.reshape(-1) for i, _, _ in self.parts])
-        values = np.concatenate([(gy * wt[..., None].astype(gy.dtype)).reshape(-1, c) for _, wt, _ in self.parts])
+        index = xp.concatenate([i.reshape(-1) for i, _, _ in self.parts])
+        values = xp.concatenate([(gy * wt[..., None].astype(gy.dtype)).reshape(-1, c) for _, wt, _ in self.parts])
         return scatter_add_rows(n * h * w, index, values).reshape(self.in_shape)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._util import scatter_add_rows, sum_to
 
@@ -33,12 +34,14 @@ class Transpose(Function):
         self.axes = None if axes is None else tuple(axes)
 
     def forward(self, x):
-        return np.transpose(x, self.axes)
+        xp = get_array_module(x)
+        return xp.transpose(x, self.axes)
 
     def backward(self, gy):
+        xp = get_array_module(gy)
         if self.axes is None:
-            return np.transpose(gy)
-        return np.transpose(gy, np.argsort(self.axes))
+            return xp.transpose(gy)
+        return xp.transpose(gy, tuple(int(a) for a in np.argsort(self.axes)))
 
 
 class BroadcastTo(Function):
@@ -48,8 +51,9 @@ class BroadcastTo(Function):
         self.shape = tuple(shape)
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.in_shape = x.shape
-        return np.broadcast_to(x, self.shape).copy()
+        return xp.broadcast_to(x, self.shape).copy()
 
     def backward(self, gy):
         return sum_to(gy, self.in_shape)
@@ -77,11 +81,12 @@ class Concatenate(Function):
 
     def forward(self, *xs):
         self.sizes = [x.shape[self.axis] for x in xs]
-        return np.concatenate(xs, axis=self.axis)
+        return get_array_module(*xs).concatenate(xs, axis=self.axis)
 
     def backward(self, gy):
-        cuts = np.cumsum(self.sizes)[:-1]
-        return tuple(np.split(gy, cuts, axis=self.axis))
+        xp = get_array_module(gy)
+        cuts = [int(c) for c in np.cumsum(self.sizes)[:-1]]
+        return tuple(xp.split(gy, cuts, axis=self.axis))
 
 
 class Stack(Function):
@@ -92,10 +97,11 @@ class Stack(Function):
 
     def forward(self, *xs):
         self.n = len(xs)
-        return np.stack(xs, axis=self.axis)
+        return get_array_module(*xs).stack(xs, axis=self.axis)
 
     def backward(self, gy):
-        return tuple(np.take(gy, i, axis=self.axis) for i in range(self.n))
+        xp = get_array_module(gy)
+        return tuple(xp.take(gy, i, axis=self.axis) for i in range(self.n))
 
 
 class Split(Function):
@@ -106,10 +112,11 @@ class Split(Function):
         self.sections, self.axis = indices_or_sections, axis
 
     def forward(self, x):
-        return tuple(np.split(x, self.sections, axis=self.axis))
+        xp = get_array_module(x)
+        return tuple(xp.split(x, self.sections, axis=self.axis))
 
     def backward(self, *gys):
-        return np.concatenate(gys, axis=self.axis)
+        return get_array_module(*gys).concatenate(gys, axis=self.axis)
 
 
 class GetItem(Function):
@@ -123,15 +130,17 @@ class GetItem(Function):
         self.index = index
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.in_shape, self.dtype = x.shape, x.dtype
-        return np.asarray(x[self.index])
+        return xp.asarray(x[self.index])
 
     def backward(self, gy):
-        gx = np.zeros(self.in_shape, self.dtype)
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.in_shape, self.dtype)
         if _is_basic_index(self.index):
             gx[self.index] = gy  # a view: no element is selected twice
         else:
-            np.add.at(gx, self.index, gy)
+            xp.add.at(gx, self.index, gy)
         return gx
 
 
@@ -150,7 +159,8 @@ class Gather(Function):
     """
 
     def __init__(self, indices):
-        self.indices = np.asarray(indices)
+        xp = get_array_module(indices)
+        self.indices = xp.asarray(indices)
 
     def forward(self, w):
         self.in_shape = w.shape

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.engine.variable import Variable
 
 
@@ -66,23 +67,25 @@ class Optimizer:
 
     # ------------------------------------------------------------- clipping
     def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        xp = get_array_module(*grads)
         if self.clipnorm is not None:
             out = []
             for g in grads:
-                norm = float(np.sqrt(np.sum(g * g, dtype=np.float64)))
+                norm = float(xp.sqrt(xp.sum(g * g, dtype=np.float64)))
                 out.append(g * (self.clipnorm / norm) if norm > self.clipnorm else g)
             grads = out
         if self.global_clipnorm is not None:
-            norm = float(np.sqrt(sum(np.sum(g * g, dtype=np.float64) for g in grads)))
+            norm = float(xp.sqrt(sum(xp.sum(g * g, dtype=np.float64) for g in grads)))
             if norm > self.global_clipnorm:
                 grads = [g * (self.global_clipnorm / norm) for g in grads]
         if self.clipvalue is not None:
-            grads = [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+            grads = [xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
 
     # ---------------------------------------------------------------- state
     def build_slots(self, var: Variable) -> dict[str, np.ndarray]:
-        return {name: np.zeros_like(var.data) for name in self._slot_names}
+        xp = get_array_module(var.data)
+        return {name: xp.zeros_like(var.data) for name in self._slot_names}
 
     def _slots_for(self, var: Variable) -> dict[str, np.ndarray]:
         slots = self._slots.get(id(var))
@@ -103,7 +106,8 @@ class Optimizer:
 
     def apply(self, grads: list[Any], variables: list[Variable]) -> None:
         """Apply one update step to ``variables`` (``None`` gradients are skipped)."""
-        pairs = [(np.asarray(getattr(g, "data", g)), v) for g, v in zip(grads, variables) if g is not None]
+        xp = get_array_module(*grads)
+        pairs = [(xp.asarray(getattr(g, "data", g)), v) for g, v in zip(grads, variables) if g is not None]
         if not pairs:
             return
         clipped = self._clip([g for g, _ in pairs])
@@ -159,5 +163,5 @@ class Optimizer:
             if names:
                 slots = self._slots_for(v)
                 for name in names:
-                    value = np.asarray(state[f"{i}/{name}"])
+                    value = get_array_module(v.data).asarray(state[f"{i}/{name}"])
                     slots[name] = value.astype(v.dtype) if value.dtype.kind == "f" else value

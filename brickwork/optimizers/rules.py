@@ -6,10 +6,12 @@ Notation: :math:`w` weights, :math:`g` gradient, :math:`\\lambda` learning rate,
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.optimizers.base import Optimizer
 
 
@@ -37,7 +39,8 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
     def build_slots(self, var):
-        return {"momentum": np.zeros_like(var.data)} if self.momentum else {}
+        xp = get_array_module(var.data)
+        return {"momentum": xp.zeros_like(var.data)} if self.momentum else {}
 
     def update(self, var, g, slots, lr):
         w = var.data
@@ -75,12 +78,14 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
 
     def build_slots(self, var):
-        return {"accumulator": np.full_like(var.data, self.initial_accumulator_value)}
+        xp = get_array_module(var.data)
+        return {"accumulator": xp.full_like(var.data, self.initial_accumulator_value)}
 
     def update(self, var, g, slots, lr):
+        xp = get_array_module(var.data)
         acc = slots["accumulator"]
         acc += g * g
-        var.data -= var.dtype.type(lr) * g / np.sqrt(acc + var.dtype.type(self.epsilon))
+        var.data -= var.dtype.type(lr) * g / xp.sqrt(acc + var.dtype.type(self.epsilon))
 
     def get_config(self):
         cfg = super().get_config()
@@ -106,14 +111,16 @@ class RMSprop(Optimizer):
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
     def build_slots(self, var):
-        slots = {"velocity": np.zeros_like(var.data)}
+        xp = get_array_module(var.data)
+        slots = {"velocity": xp.zeros_like(var.data)}
         if self.momentum:
-            slots["momentum"] = np.zeros_like(var.data)
+            slots["momentum"] = xp.zeros_like(var.data)
         if self.centered:
-            slots["average_gradient"] = np.zeros_like(var.data)
+            slots["average_gradient"] = xp.zeros_like(var.data)
         return slots
 
     def update(self, var, g, slots, lr):
+        xp = get_array_module(var.data)
         t = var.dtype.type
         rho = t(self.rho)
         v = slots["velocity"]
@@ -126,7 +133,7 @@ class RMSprop(Optimizer):
             denom = v - a * a + t(self.epsilon)
         else:
             denom = v + t(self.epsilon)
-        increment = t(lr) * g / np.sqrt(denom)
+        increment = t(lr) * g / xp.sqrt(denom)
         if self.momentum:
             m = slots["momentum"]
             m *= t(self.momentum)
@@ -160,23 +167,25 @@ class Adam(Optimizer):
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
 
     def build_slots(self, var):
-        slots = {"momentum": np.zeros_like(var.data), "velocity": np.zeros_like(var.data)}
+        xp = get_array_module(var.data)
+        slots = {"momentum": xp.zeros_like(var.data), "velocity": xp.zeros_like(var.data)}
         if self.amsgrad:
-            slots["velocity_hat"] = np.zeros_like(var.data)
+            slots["velocity_hat"] = xp.zeros_like(var.data)
         return slots
 
     def update(self, var, g, slots, lr):
+        xp = get_array_module(var.data)
         t = var.dtype.type
         step = self.iterations
-        alpha = lr * np.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
+        alpha = lr * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
         m, v = slots["momentum"], slots["velocity"]
         m += (g - m) * t(1 - self.beta_1)
         v += (g * g - v) * t(1 - self.beta_2)
         if self.amsgrad:
             vh = slots["velocity_hat"]
-            np.maximum(vh, v, out=vh)
+            xp.maximum(vh, v, out=vh)
             v = vh
-        var.data -= t(alpha) * m / (np.sqrt(v) + t(self.epsilon))
+        var.data -= t(alpha) * m / (xp.sqrt(v) + t(self.epsilon))
 
     def get_config(self):
         cfg = super().get_config()
@@ -215,7 +224,8 @@ class Nadam(Optimizer):
         self._u_product_step = 0
 
     def build_slots(self, var):
-        return {"momentum": np.zeros_like(var.data), "velocity": np.zeros_like(var.data)}
+        xp = get_array_module(var.data)
+        return {"momentum": xp.zeros_like(var.data), "velocity": xp.zeros_like(var.data)}
 
     def _schedule(self) -> tuple[float, float, float, float]:
         step = self.iterations
@@ -227,6 +237,7 @@ class Nadam(Optimizer):
         return u_t, u_t1, self._u_product, self._u_product * u_t1
 
     def update(self, var, g, slots, lr):
+        xp = get_array_module(var.data)
         t = var.dtype.type
         u_t, u_t1, prod_t, prod_t1 = self._schedule()
         m, v = slots["momentum"], slots["velocity"]
@@ -234,7 +245,7 @@ class Nadam(Optimizer):
         v += (g * g - v) * t(1 - self.beta_2)
         m_hat = t(u_t1 / (1 - prod_t1)) * m + t((1 - u_t) / (1 - prod_t)) * g
         v_hat = v / t(1 - self.beta_2 ** self.iterations)
-        var.data -= t(lr) * m_hat / (np.sqrt(v_hat) + t(self.epsilon))
+        var.data -= t(lr) * m_hat / (xp.sqrt(v_hat) + t(self.epsilon))
 
     def get_state(self, variables):
         state = super().get_state(variables)

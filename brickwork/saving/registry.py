@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 _REGISTRY: dict[str, Any] = {}
+_CUSTOM_OBJECTS: dict[str, Any] = {}  # what Keras's get_custom_objects() returns: user registrations only
+_REGISTERED_NAMES: dict[int, str] = {}  # id(object) -> its 'package>name' key
 
 
 def register_serializable(obj: Any = None, *, name: str | None = None) -> Any:
@@ -23,10 +25,59 @@ def register_serializable(obj: Any = None, *, name: str | None = None) -> Any:
     return wrap(obj) if obj is not None else wrap
 
 
+def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
+    """Keras's decorator: register a class or function under ``'package>name'`` (``name``
+    defaults to its ``__name__``) so saved files may name it.
+
+    The object is found by that key (as Keras writes it in ``registered_name``) and, when
+    no other object holds it, by its bare ``__name__`` (what brickwork's writer stores as
+    ``class_name``). Classes must define ``get_config``.
+    """
+    if not isinstance(package, str) or not package or ">" in package:
+        raise ValueError(f"register_keras_serializable: package must be a non-empty string without '>'; "
+                         f"got {package!r}.")
+    if name is not None and (not isinstance(name, str) or not name):
+        raise ValueError(f"register_keras_serializable: name must be a non-empty string or None; got {name!r}.")
+
+    def wrap(target: Any) -> Any:
+        if isinstance(target, type) and not hasattr(target, "get_config"):
+            raise ValueError(f"register_keras_serializable: cannot register class {target.__name__!r}: it has "
+                             "no get_config() method.")
+        key = f"{package}>{name or target.__name__}"
+        _CUSTOM_OBJECTS[key] = target
+        _REGISTRY[key] = target
+        _REGISTRY.setdefault(target.__name__, target)
+        _REGISTERED_NAMES[id(target)] = key
+        return target
+
+    return wrap
+
+
+def get_custom_objects() -> dict[str, Any]:
+    """The live dict of user-registered objects (``'package>name'`` -> object), as Keras's
+    ``get_custom_objects()``; entries added to it are found when loading."""
+    return _CUSTOM_OBJECTS
+
+
+def get_registered_name(obj: Any) -> str:
+    """The key ``obj`` was registered under by :func:`register_keras_serializable`, else its ``__name__``."""
+    return _REGISTERED_NAMES.get(id(obj)) or getattr(obj, "__name__", type(obj).__name__)
+
+
+def get_registered_object(name: str, custom_objects: dict[str, Any] | None = None) -> Any:
+    """The object registered as ``name`` (a ``'package>name'`` key or a bare name), or None."""
+    for table in (custom_objects or {}, _CUSTOM_OBJECTS, _REGISTRY):
+        if name in table:
+            return table[name]
+    return None
+
+
 def lookup(name: str, custom_objects: dict[str, Any] | None = None, kind: str = "object") -> Any:
     """Return the registered object ``name`` or raise a ValueError that lists the choices."""
     if custom_objects and name in custom_objects:
         return custom_objects[name]
+    if name in _CUSTOM_OBJECTS:
+        return _CUSTOM_OBJECTS[name]
     if name in _REGISTRY:
         return _REGISTRY[name]
     raise ValueError(

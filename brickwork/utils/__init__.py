@@ -6,8 +6,13 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.saving.registry import get_custom_objects, get_registered_name, register_keras_serializable
 from brickwork.utils.inspection import feature_maps
 from brickwork.utils.naming import reset_names
+from brickwork.utils.numerical import normalize
+from brickwork.utils.py_dataset import PyDataset, Sequence
+from brickwork.utils.split import split_dataset
+from brickwork.utils.timeseries import timeseries_dataset_from_array
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
@@ -31,6 +36,25 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: str = "float32
     return out.reshape(shape + (n,))
 
 
+def set_random_seed(seed: int) -> None:
+    """Seed Python's ``random``, NumPy's global generator and brickwork's generator
+    (``keras.utils.set_random_seed``)."""
+    from brickwork.engine.random import set_seed
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"set_random_seed: seed must be an integer; got {seed!r}.")
+    set_seed(int(seed))
+
+
+def __getattr__(name: str) -> Any:
+    # pad_sequences lives in brickwork.text, whose __init__ imports this package: re-export it lazily.
+    if name == "pad_sequences":
+        from brickwork.text.tokenizer import pad_sequences
+
+        return pad_sequences
+    raise AttributeError(f"module 'brickwork.utils' has no attribute {name!r}")
+
+
 def clear_session() -> None:
     """Restart layer-name numbering (``dense``, ``dense_1``, ...)."""
     reset_names()
@@ -45,3 +69,5 @@ def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = True,
 
 
 __all__ = ["clear_session", "feature_maps", "plot_model", "to_categorical"]
+__all__ += ["PyDataset", "Sequence", "get_custom_objects", "get_registered_name", "normalize", "pad_sequences",
+            "register_keras_serializable", "set_random_seed", "split_dataset", "timeseries_dataset_from_array"]

@@ -8,28 +8,34 @@ from collections.abc import Callable
 
 import numpy as np
 
+from brickwork.backend import get_array_module
+
 
 def _sigmoid_(z: np.ndarray) -> np.ndarray:
     """In place: σ(z) = ½·tanh(z/2) + ½ (one transcendental call, no overflow)."""
+    xp = get_array_module(z)
     z *= 0.5
-    np.tanh(z, out=z)
+    xp.tanh(z, out=z)
     z *= 0.5
     z += 0.5
     return z
 
 
 def _tanh_(z: np.ndarray) -> np.ndarray:
-    return np.tanh(z, out=z)
+    xp = get_array_module(z)
+    return xp.tanh(z, out=z)
 
 
 def _relu_(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0, out=z)
+    xp = get_array_module(z)
+    return xp.maximum(z, 0, out=z)
 
 
 def _hard_sigmoid_(z: np.ndarray) -> np.ndarray:
+    xp = get_array_module(z)
     z /= 6
     z += 0.5
-    return np.clip(z, 0, 1, out=z)
+    return xp.clip(z, 0, 1, out=z)
 
 
 def _linear_(z: np.ndarray) -> np.ndarray:
@@ -55,20 +61,22 @@ def activation(name: str) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[
 
 def time_major(x: np.ndarray, go_backwards: bool) -> np.ndarray:
     """``(N, T, D)`` -> contiguous ``(T, N, D)`` in processing order."""
+    xp = get_array_module(x)
     xt = x.transpose(1, 0, 2)
     if go_backwards:
         xt = xt[::-1]
-    return np.ascontiguousarray(xt)
+    return xp.ascontiguousarray(xt)
 
 
 def step_masks(mask: np.ndarray | None, go_backwards: bool, dtype: np.dtype) -> np.ndarray | None:
     """``(N, T)`` booleans -> ``(T, N, 1)`` floats in processing order (None when absent)."""
+    xp = get_array_module(mask)
     if mask is None:
         return None
-    m = np.asarray(mask, bool).T
+    m = xp.asarray(mask, bool).T
     if go_backwards:
         m = m[::-1]
-    return np.ascontiguousarray(m[:, :, None]).astype(dtype)
+    return xp.ascontiguousarray(m[:, :, None]).astype(dtype)
 
 
 def boundary(step: int, truncate: int | None) -> bool:
@@ -82,7 +90,8 @@ def outputs_to_batch_major(hs: np.ndarray) -> np.ndarray:
 
 
 def grads_to_time_major(g: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(g.transpose(1, 0, 2))
+    xp = get_array_module(g)
+    return xp.ascontiguousarray(g.transpose(1, 0, 2))
 
 
 def input_grad_to_batch_major(gx: np.ndarray, go_backwards: bool) -> np.ndarray:

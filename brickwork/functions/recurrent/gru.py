@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions.recurrent._common import (
     activation,
@@ -51,6 +50,7 @@ class GRUSequence(Function):
         self.go_backwards, self.mask, self.rdrop, self.truncate = go_backwards, mask, rdrop, truncate
 
     def forward(self, x, h0, w, u, *rest):
+        xp = get_array_module(x)
         b = rest[0] if self.use_bias else None
         n, t_len, _ = x.shape
         units = u.shape[0]
@@ -62,10 +62,10 @@ class GRUSequence(Function):
             b_in, b_rec = (b[0], b[1]) if self.reset_after else (b, None)
             a += b_in
         masks = step_masks(self.mask, self.go_backwards, x.dtype)
-        rdrop = None if self.rdrop is None else np.asarray(self.rdrop, x.dtype)
-        hs = np.empty((t_len, n, units), x.dtype)
-        hprev = np.empty((t_len, n, units), x.dtype)
-        hu_h = np.empty((t_len, n, units), x.dtype)  # the recurrent part of the candidate (before reset)
+        rdrop = None if self.rdrop is None else xp.asarray(self.rdrop, x.dtype)
+        hs = xp.empty((t_len, n, units), x.dtype)
+        hprev = xp.empty((t_len, n, units), x.dtype)
+        hu_h = xp.empty((t_len, n, units), x.dtype)  # the recurrent part of the candidate (before reset)
         u_zr, u_h = u[:, :2 * units], u[:, 2 * units:]
         h = h0
         for t in range(t_len):
@@ -98,12 +98,13 @@ class GRUSequence(Function):
         return outputs_to_batch_major(hs), h.copy()
 
     def backward(self, g_hs, g_h):
+        xp = get_array_module(g_hs)
         xs, w, u, a, hprev, hu_h, masks, rdrop = self.saved
         (n, t_len, _), b_shape = self.shapes
         units = self.units
         u_h = u[:, 2 * units:]
-        dx_part = np.empty_like(a)        # gradients of x W + b_in, all steps
-        dh_part = np.empty_like(a)        # gradients of the recurrent products, all steps
+        dx_part = xp.empty_like(a)        # gradients of x W + b_in, all steps
+        dh_part = xp.empty_like(a)        # gradients of the recurrent products, all steps
         dhs = grads_to_time_major(g_hs)
         dh_next = g_h.copy()
         for t in range(t_len - 1, -1, -1):
@@ -135,7 +136,7 @@ class GRUSequence(Function):
             dh_prev += d_hr
             if m is not None:
                 dh_prev += dh_keep
-            dh_next = np.zeros_like(dh_prev) if boundary(t, self.truncate) else dh_prev
+            dh_next = xp.zeros_like(dh_prev) if boundary(t, self.truncate) else dh_prev
         needs = self.needs_input_grad
         dx2 = dx_part.reshape(t_len * n, -1)
         dh2 = dh_part.reshape(t_len * n, -1)
@@ -147,13 +148,13 @@ class GRUSequence(Function):
             if self.reset_after:
                 gu = hr.T @ dh2
             else:
-                gu = np.concatenate([hr.T @ dh2[:, :2 * units], hu_h.reshape(t_len * n, units).T @ dh2[:, 2 * units:]],
+                gu = xp.concatenate([hr.T @ dh2[:, :2 * units], hu_h.reshape(t_len * n, units).T @ dh2[:, 2 * units:]],
                                     axis=1)
         grads = [gx, dh_next if needs[1] else None, gw, gu]
         if b_shape is not None:
             gb = None
             if needs[4]:
-                gb = np.stack([dx2.sum(axis=0), dh2.sum(axis=0)]) if self.reset_after else dx2.sum(axis=0)
+                gb = xp.stack([dx2.sum(axis=0), dh2.sum(axis=0)]) if self.reset_after else dx2.sum(axis=0)
             grads.append(gb)
         return tuple(grads)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions.recurrent._common import (
     activation,
@@ -71,6 +72,7 @@ class LSTMSequence(Function):
         return np.concatenate([np.arange(b * units, (b + 1) * units) for b in blocks])
 
     def forward(self, x, h0, c0, w, u, *rest):
+        xp = get_array_module(x)
         rest = list(rest)
         b = rest.pop(0) if self.use_bias else None
         p = rest.pop(0) if self.peepholes else None
@@ -85,11 +87,11 @@ class LSTMSequence(Function):
         pp = None
         if p is not None:
             k = ns - 1
-            pp = np.concatenate([p[:, k * units:], p[:, :k * units]], axis=1)
+            pp = xp.concatenate([p[:, k * units:], p[:, :k * units]], axis=1)
         s = ns * units                           # width of the sigmoid block
         fwd_w, fwd_u, fwd_b, fwd_p = wp, up, bp, pp
         if self.fast_sigmoid:                    # σ(z) = ½ tanh(z/2) + ½: halve the sigmoid columns once
-            half = np.ones(wp.shape[1], x.dtype)
+            half = xp.ones(wp.shape[1], x.dtype)
             half[:s] = 0.5
             fwd_w, fwd_u = wp * half, up * half
             fwd_b = None if bp is None else bp * half
@@ -99,17 +101,17 @@ class LSTMSequence(Function):
         if fwd_b is not None:
             a += fwd_b
         masks = step_masks(self.mask, self.go_backwards, x.dtype)
-        rdrop = None if self.rdrop is None else np.asarray(self.rdrop, x.dtype)
-        hs = np.empty((t_len, n, units), x.dtype)
-        cs = np.empty((t_len, n, units), x.dtype)
-        tcs = np.empty((t_len, n, units), x.dtype)
-        rec = np.empty((n, a.shape[2]), x.dtype)
-        tmp = np.empty((n, units), x.dtype)
+        rdrop = None if self.rdrop is None else xp.asarray(self.rdrop, x.dtype)
+        hs = xp.empty((t_len, n, units), x.dtype)
+        cs = xp.empty((t_len, n, units), x.dtype)
+        tcs = xp.empty((t_len, n, units), x.dtype)
+        rec = xp.empty((n, a.shape[2]), x.dtype)
+        tmp = xp.empty((n, units), x.dtype)
         h, c = h0, c0
 
         def sigmoid_(block):
             if self.fast_sigmoid:
-                np.tanh(block, out=block)
+                xp.tanh(block, out=block)
                 block *= 0.5
                 block += 0.5
             else:
@@ -117,7 +119,7 @@ class LSTMSequence(Function):
 
         for t in range(t_len):
             z = a[t]
-            np.matmul(h * rdrop if rdrop is not None else h, fwd_u, out=rec)
+            xp.matmul(h * rdrop if rdrop is not None else h, fwd_u, out=rec)
             z += rec
             if fwd_p is not None:                # i and f peek at C_{t-1}
                 z[:, units:s] += c @ fwd_p[:, units:]
@@ -128,19 +130,19 @@ class LSTMSequence(Function):
             c_new = cs[t]
             if self.coupled:
                 f = z[:, units:2 * units]
-                np.subtract(c, g, out=c_new)     # C = f C_prev + (1 - f) g = g + f (C_prev - g)
+                xp.subtract(c, g, out=c_new)     # C = f C_prev + (1 - f) g = g + f (C_prev - g)
                 c_new *= f
                 c_new += g
             else:
-                np.multiply(z[:, 2 * units:3 * units], c, out=c_new)
-                np.multiply(z[:, units:2 * units], g, out=tmp)
+                xp.multiply(z[:, 2 * units:3 * units], c, out=c_new)
+                xp.multiply(z[:, units:2 * units], g, out=tmp)
                 c_new += tmp
             if fwd_p is not None:                # the output gate peeks at C_t
                 z[:, :units] += c_new @ fwd_p[:, :units]
                 sigmoid_(z[:, :units])
-            np.copyto(tcs[t], c_new)
+            xp.copyto(tcs[t], c_new)
             self.act(tcs[t])
-            np.multiply(z[:, :units], tcs[t], out=hs[t])
+            xp.multiply(z[:, :units], tcs[t], out=hs[t])
             if masks is not None:                # masked steps keep the previous state
                 m = masks[t]
                 hs[t] = m * hs[t] + (1 - m) * h
@@ -151,17 +153,18 @@ class LSTMSequence(Function):
         return outputs_to_batch_major(hs), h.copy(), c.copy()
 
     def backward(self, g_hs, g_h, g_c):
+        xp = get_array_module(g_hs)
         xs, wp, up, pp, a, h0, c0, hs, cs, tcs, masks, rdrop = self.saved
         (n, t_len, _), has_bias = self.shapes
         units, ns = self.units, self.ns
         s = ns * units
-        c_prev = np.concatenate([c0[None], cs[:-1]])
+        c_prev = xp.concatenate([c0[None], cs[:-1]])
         # ---- everything independent of the recursion, for all steps at once
         o = a[:, :, :units]
         g = a[:, :, s:]
         k_h = o * self.dact(tcs)                                  # δC += δh * k_h
         b_o = tcs * self.dract(o)                                 # δz_o = δh * b_o
-        coef = np.empty((t_len, n, a.shape[2] - units), a.dtype)  # δz_{i,f,c} (or {f,c}) = δC * coef
+        coef = xp.empty((t_len, n, a.shape[2] - units), a.dtype)  # δz_{i,f,c} (or {f,c}) = δC * coef
         if self.coupled:
             f = a[:, :, units:2 * units]
             coef[:, :, :units] = (c_prev - g) * self.dract(f)
@@ -181,21 +184,21 @@ class LSTMSequence(Function):
             f_eff, pass_h = f, None
         if pp is not None:
             p_o, p_if = pp[:, :units].T, pp[:, units:].T
-        dz_all = np.empty_like(a)
+        dz_all = xp.empty_like(a)
         dhs = grads_to_time_major(g_hs)
         dh_next, dc = g_h.copy(), g_c.copy()
-        dh = np.empty_like(dh_next)
-        tmp = np.empty_like(dh_next)
+        dh = xp.empty_like(dh_next)
+        tmp = xp.empty_like(dh_next)
         for t in range(t_len - 1, -1, -1):
-            np.add(dhs[t], dh_next, out=dh)
-            np.multiply(dh, k_h[t], out=tmp)
+            xp.add(dhs[t], dh_next, out=dh)
+            xp.multiply(dh, k_h[t], out=tmp)
             dc += tmp                                              # δC_t
             dz = dz_all[t]
-            np.multiply(dh, b_o[t], out=dz[:, :units])             # δz_o
+            xp.multiply(dh, b_o[t], out=dz[:, :units])             # δz_o
             if pp is not None:
                 dc += dz[:, :units] @ p_o
             dz_c_view = dz[:, units:].reshape(n, -1, units)
-            np.multiply(dc[:, None, :], coef[t].reshape(n, -1, units), out=dz_c_view)
+            xp.multiply(dc[:, None, :], coef[t].reshape(n, -1, units), out=dz_c_view)
             dc_prev = dc * f_eff[t]
             if pp is not None:
                 dc_prev += dz[:, units:s] @ p_if
@@ -216,7 +219,7 @@ class LSTMSequence(Function):
         grads += [gx, dh_next if needs[1] else None, dc if needs[2] else None]
         grads.append((xs.reshape(t_len * n, -1).T @ dz2)[:, inverse] if needs[3] else None)
         if needs[4]:
-            h_prev = np.concatenate([h0[None], hs[:-1]])
+            h_prev = xp.concatenate([h0[None], hs[:-1]])
             if rdrop is not None:
                 h_prev = h_prev * rdrop
             grads.append((h_prev.reshape(t_len * n, units).T @ dz2)[:, inverse])
@@ -231,7 +234,7 @@ class LSTMSequence(Function):
             if needs[k]:
                 d_if = c_prev.reshape(t_len * n, units).T @ dz2[:, units:s]
                 d_o = cs.reshape(t_len * n, units).T @ dz2[:, :units]
-                dp = np.concatenate([d_if, d_o], axis=1)          # back to (i, f | o)
+                dp = xp.concatenate([d_if, d_o], axis=1)          # back to (i, f | o)
             grads.append(dp)
         return tuple(grads)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions.recurrent._common import (
     activation,
@@ -34,6 +33,7 @@ class SimpleRNNSequence(Function):
         self.go_backwards, self.mask, self.rdrop, self.truncate = go_backwards, mask, rdrop, truncate
 
     def forward(self, x, h0, w, u, *rest):
+        xp = get_array_module(x)
         b = rest[0] if self.use_bias else None
         n, t_len, _ = x.shape
         units = u.shape[0]
@@ -42,9 +42,9 @@ class SimpleRNNSequence(Function):
         if b is not None:
             a += b
         masks = step_masks(self.mask, self.go_backwards, x.dtype)
-        rdrop = None if self.rdrop is None else np.asarray(self.rdrop, x.dtype)
-        hs = np.empty((t_len, n, units), x.dtype)
-        hprev = np.empty((t_len, n, units), x.dtype)
+        rdrop = None if self.rdrop is None else xp.asarray(self.rdrop, x.dtype)
+        hs = xp.empty((t_len, n, units), x.dtype)
+        hprev = xp.empty((t_len, n, units), x.dtype)
         h = h0
         for t in range(t_len):
             hprev[t] = h
@@ -60,10 +60,11 @@ class SimpleRNNSequence(Function):
         return outputs_to_batch_major(hs), h.copy()
 
     def backward(self, g_hs, g_h):
+        xp = get_array_module(g_hs)
         xs, w, u, a, hprev, masks, rdrop = self.saved
         (n, t_len, _), has_bias = self.shapes
         units = u.shape[0]
-        da = np.empty_like(a)
+        da = xp.empty_like(a)
         dhs = grads_to_time_major(g_hs)
         dh_next = g_h.copy()
         for t in range(t_len - 1, -1, -1):
@@ -77,7 +78,7 @@ class SimpleRNNSequence(Function):
                 dh_prev *= rdrop
             if m is not None:
                 dh_prev += keep
-            dh_next = np.zeros_like(dh_prev) if boundary(t, self.truncate) else dh_prev
+            dh_next = xp.zeros_like(dh_prev) if boundary(t, self.truncate) else dh_prev
         needs = self.needs_input_grad
         da2 = da.reshape(t_len * n, units)
         hr = (hprev if rdrop is None else hprev * rdrop).reshape(t_len * n, units)
