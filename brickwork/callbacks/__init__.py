@@ -3,6 +3,7 @@
 from brickwork.callbacks.base import Callback, CallbackList, History
 from brickwork.callbacks.files import CSVLogger, ModelCheckpoint
 from brickwork.callbacks.progbar import ProgbarLogger
+from brickwork.callbacks.tensorboard import TensorBoard
 from brickwork.callbacks.training_control import (
     EarlyStopping,
     LambdaCallback,
@@ -13,5 +14,6 @@ from brickwork.callbacks.training_control import (
 
 __all__ = [
     "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-    "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
+    "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard",
+    "TerminateOnNaN",
 ]

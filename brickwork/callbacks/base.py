@@ -26,8 +26,15 @@ class Callback:
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None: ...
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None: ...
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None: ...
-    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.on_batch_begin(batch, logs=logs)  # Keras's backwards-compatible alias
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.on_batch_end(batch, logs=logs)
+
     def on_test_begin(self, logs: dict[str, Any] | None = None) -> None: ...
     def on_test_end(self, logs: dict[str, Any] | None = None) -> None: ...
     def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None: ...
@@ -66,20 +73,26 @@ class CallbackList(Callback):
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 
-    def on_train_begin(self, logs=None): self._dispatch("on_train_begin", logs)
-    def on_train_end(self, logs=None): self._dispatch("on_train_end", logs)
-    def on_epoch_begin(self, epoch, logs=None): self._dispatch("on_epoch_begin", epoch, logs)
-    def on_epoch_end(self, epoch, logs=None): self._dispatch("on_epoch_end", epoch, logs)
-    def on_train_batch_begin(self, batch, logs=None): self._dispatch("on_train_batch_begin", batch, logs)
-    def on_train_batch_end(self, batch, logs=None): self._dispatch("on_train_batch_end", batch, logs)
-    def on_test_begin(self, logs=None): self._dispatch("on_test_begin", logs)
-    def on_test_end(self, logs=None): self._dispatch("on_test_end", logs)
-    def on_test_batch_begin(self, batch, logs=None): self._dispatch("on_test_batch_begin", batch, logs)
-    def on_test_batch_end(self, batch, logs=None): self._dispatch("on_test_batch_end", batch, logs)
-    def on_predict_begin(self, logs=None): self._dispatch("on_predict_begin", logs)
-    def on_predict_end(self, logs=None): self._dispatch("on_predict_end", logs)
-    def on_predict_batch_begin(self, batch, logs=None): self._dispatch("on_predict_batch_begin", batch, logs)
-    def on_predict_batch_end(self, batch, logs=None): self._dispatch("on_predict_batch_end", batch, logs)
+    # every hook gets a dict (the current logs, or {}), never None, as Keras
+    def on_train_begin(self, logs=None): self._dispatch("on_train_begin", _logs(logs))
+    def on_train_end(self, logs=None): self._dispatch("on_train_end", _logs(logs))
+    def on_epoch_begin(self, epoch, logs=None): self._dispatch("on_epoch_begin", epoch, _logs(logs))
+    def on_epoch_end(self, epoch, logs=None): self._dispatch("on_epoch_end", epoch, _logs(logs))
+    def on_train_batch_begin(self, batch, logs=None): self._dispatch("on_train_batch_begin", batch, _logs(logs))
+    def on_train_batch_end(self, batch, logs=None): self._dispatch("on_train_batch_end", batch, _logs(logs))
+    def on_test_begin(self, logs=None): self._dispatch("on_test_begin", _logs(logs))
+    def on_test_end(self, logs=None): self._dispatch("on_test_end", _logs(logs))
+    def on_test_batch_begin(self, batch, logs=None): self._dispatch("on_test_batch_begin", batch, _logs(logs))
+    def on_test_batch_end(self, batch, logs=None): self._dispatch("on_test_batch_end", batch, _logs(logs))
+    def on_predict_begin(self, logs=None): self._dispatch("on_predict_begin", _logs(logs))
+    def on_predict_end(self, logs=None): self._dispatch("on_predict_end", _logs(logs))
+    def on_predict_batch_begin(self, batch, logs=None): self._dispatch("on_predict_batch_begin", batch, _logs(logs))
+    def on_predict_batch_end(self, batch, logs=None): self._dispatch("on_predict_batch_end", batch, _logs(logs))
+
+
+def _logs(logs: dict[str, Any] | None) -> dict[str, Any]:
+    """The logs dict itself when given (callbacks may add keys, like ``learning_rate``), else a new one."""
+    return logs if logs is not None else {}
 
 
 class History(Callback):
@@ -95,5 +108,5 @@ class History(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
-        for key, value in (logs or {}).items():
+        for key, value in (_logs(logs)).items():
             self.history.setdefault(key, []).append(value)

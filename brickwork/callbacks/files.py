@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import warnings
 from typing import Any
 
 from brickwork.callbacks.base import Callback
@@ -12,38 +13,89 @@ from brickwork.callbacks.training_control import _mode_better
 
 
 class ModelCheckpoint(Callback):
-    """Save the model (or its weights) after each epoch, or only when ``monitor`` improves.
+    """Save the model (or its weights) after each epoch or every ``save_freq`` batches,
+    or only when ``monitor`` improves.
 
-    ``filepath`` may hold ``{epoch}`` and log keys: ``'model-{epoch:02d}-{val_loss:.3f}.brick'``.
-    Every write is atomic (temporary file, then rename), so a crash during a save
-    never leaves a truncated checkpoint in place of the previous one.
+    ``filepath`` may hold ``{epoch}``, ``{batch}`` (with an integer ``save_freq``) and log keys:
+    ``'model-{epoch:02d}-{val_loss:.3f}.brick'``. Every write is atomic (temporary file, then
+    rename), so a crash during a save never leaves a truncated checkpoint in place of the previous one.
+
+    With ``save_best_only=True`` and ``monitor`` missing from the logs, Keras 3's behaviour is kept:
+    a warning ``"Can save best model only with <monitor> available."`` and the model is saved anyway.
+
+    Args:
+        filepath: Where to save (a format string, see above).
+        monitor: The log key compared for ``save_best_only``.
+        verbose: 1 prints a line per save.
+        save_best_only: Save only when ``monitor`` improves on the best value so far.
+        save_weights_only: ``model.save_weights`` instead of ``model.save``.
+        mode: ``'auto'``, ``'min'`` or ``'max'``: the direction of improvement.
+        save_freq: ``'epoch'`` or an integer number of batches between saves.
+        initial_value_threshold: The best value to beat at the start.
     """
 
     def __init__(self, filepath: Any, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
-                 save_weights_only: bool = False, mode: str = "auto", save_freq: str = "epoch",
+                 save_weights_only: bool = False, mode: str = "auto", save_freq: str | int = "epoch",
                  initial_value_threshold: float | None = None) -> None:
         super().__init__()
-        if save_freq != "epoch":
-            raise ValueError("ModelCheckpoint supports save_freq='epoch' only.")
+        if save_freq != "epoch" and (not isinstance(save_freq, int) or isinstance(save_freq, bool)
+                                     or save_freq < 1):
+            raise ValueError(f"ModelCheckpoint: unrecognized save_freq={save_freq!r}; expected 'epoch' or a "
+                             "positive integer number of batches.")
         self.filepath, self.monitor, self.verbose = os.fspath(filepath), monitor, verbose
         self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
+        self.save_freq = save_freq
         self._better = _mode_better(mode, monitor)
         sign = 1 if self._better(0.0, 1.0, 0.0) else -1
         self.best = initial_value_threshold if initial_value_threshold is not None else math.inf * sign
+        self._batches_since_save = 0
+        self._last_batch: int | None = None
+        self._current_epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        # batches restart at 0 each epoch: count the batches seen since the last save
+        added = batch + 1 if self._last_batch is None or batch <= self._last_batch else batch - self._last_batch
+        self._last_batch = batch
+        self._batches_since_save += added
+        if self._batches_since_save >= self.save_freq:
+            self._batches_since_save = 0
+            self._save(self._current_epoch, batch, logs or {})
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs or {})
+
+    def _path(self, epoch: int, batch: int | None, logs: dict[str, Any]) -> str:
+        try:
+            if batch is None or "batch" in logs:
+                return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
+        except KeyError as err:
+            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {err}') from None
+
+    def _save(self, epoch: int, batch: int | None, logs: dict[str, Any]) -> None:
+        path = self._path(epoch, batch, logs)
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
-                raise KeyError(f"ModelCheckpoint monitors {self.monitor!r}, which is not in the logs {sorted(logs)}.")
-            if not self._better(current, self.best, 0.0):
+                warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=3)
+            elif not self._better(current, self.best, 0.0):
+                if self.verbose:
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
                 return
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, "
-                      f"saving model to {path}")
-            self.best = current
+            else:
+                if self.verbose:
+                    print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, "
+                          f"saving model to {path}")
+                self.best = current
+        dirname = os.path.dirname(path)
+        if dirname:
+            os.makedirs(dirname, exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(path)
         else:

@@ -4,6 +4,7 @@ LearningRateScheduler, TerminateOnNaN, LambdaCallback."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -47,10 +48,12 @@ class EarlyStopping(Callback):
         self.best_epoch = 0
 
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
+        logs = logs or {}
+        current = logs.get(self.monitor)
         if current is None:
-            raise KeyError(f"EarlyStopping monitors {self.monitor!r}, which is not in the logs "
-                           f"{sorted(logs or {})}. Pass validation data for 'val_' metrics.")
+            warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
+                          f"Available metrics are: {','.join(logs)}", stacklevel=2)
+            return
         if epoch < self.start_from_epoch:
             return
         self.wait += 1
@@ -95,7 +98,9 @@ class ReduceLROnPlateau(Callback):
         logs["learning_rate"] = self.model.optimizer.learning_rate
         current = logs.get(self.monitor)
         if current is None:
-            raise KeyError(f"ReduceLROnPlateau monitors {self.monitor!r}, which is not in the logs {sorted(logs)}.")
+            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
+                          f"available. Available metrics are: {','.join(logs)}.", stacklevel=2)
+            return
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0

@@ -9,6 +9,7 @@ import numpy as np
 
 from brickwork import functions as F
 from brickwork.engine.tensor import Tensor
+from brickwork.losses.reduction import reduce_weighted_values, standardize_reduction
 
 
 def standardize_targets(y_true: Any, y_pred: Tensor, loss_name: str, sparse: bool = False) -> Tensor:
@@ -42,43 +43,48 @@ def standardize_targets(y_true: Any, y_pred: Tensor, loss_name: str, sparse: boo
 class Loss:
     """Base class. Subclasses implement :meth:`call` returning per-sample losses.
 
-    ``loss(y_true, y_pred, sample_weight=None)`` returns the scalar
-    :math:`\\frac1N\\sum_i w_i \\ell_i` (``reduction='sum_over_batch_size'``),
-    or ``'sum'``, or ``'none'`` for the per-sample values.
+    ``loss(y_true, y_pred, sample_weight=None)`` weights the per-sample values
+    by ``sample_weight`` and by the Keras mask carried on ``y_pred``
+    (``y_pred._keras_mask``), then reduces them: ``'sum_over_batch_size'``
+    (default) gives :math:`\\frac1N\\sum_i w_i \\ell_i` (with a mask: the mean over
+    the unmasked entries), ``'sum'`` the sum, ``'none'``/``None`` the values,
+    ``'mean_with_sample_weight'`` the sum over the sum of the weights.
+    See :mod:`brickwork.losses.reduction`.
+
+    Args:
+        name: Name of the loss (default: the snake_case class name).
+        reduction: See above.
+        dtype: Kept for Keras compatibility.
     """
 
     sparse = False
 
-    def __init__(self, name: str | None = None, reduction: str = "sum_over_batch_size",
+    def __init__(self, name: str | None = None, reduction: Any = "sum_over_batch_size",
                  dtype: Any = None) -> None:
-        if reduction not in ("sum_over_batch_size", "sum", "none", "mean", None):
-            raise ValueError(f"Invalid reduction {reduction!r}: expected 'sum_over_batch_size', 'sum' or 'none'.")
         self.name = name or _snake(type(self).__name__)
-        self.reduction = reduction
+        self.reduction = standardize_reduction(reduction, self.name)
+        self._dtype = dtype
+
+    @property
+    def dtype(self) -> Any:
+        return self._dtype
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         raise NotImplementedError
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        in_mask = getattr(y_pred, "_keras_mask", None)
         y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor(np.asarray(y_pred))
         y_true = standardize_targets(y_true, y_pred, self.name, sparse=self.sparse)
         values = self.call(y_true, y_pred)
-        if sample_weight is not None:
-            sw = np.asarray(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight,
-                            dtype=values.dtype)
-            while sw.ndim > values.ndim and sw.shape[-1] == 1:
-                sw = sw.reshape(sw.shape[:-1])
-            if sw.shape[:1] != values.shape[:1]:
-                raise ValueError(f"{self.name}: sample_weight of shape {sw.shape} does not match "
-                                 f"{values.shape[0]} samples.")
-            sw = sw.reshape(sw.shape + (1,) * (values.ndim - sw.ndim))
-            values = values * Tensor(sw)
-        if self.reduction == "none" or self.reduction is None:
-            return values
-        total = F.sum(values)
-        if self.reduction == "sum":
-            return total
-        return total * (1.0 / max(values.size, 1))
+        values = values if isinstance(values, Tensor) else Tensor(np.asarray(values))
+        out_mask = getattr(values, "_keras_mask", None)
+        mask = _combine_masks(in_mask, out_mask)
+        if mask is not None and values.ndim and mask.ndim > values.ndim:
+            # a mask over the feature axis too (shape == y_pred.shape): keep the entries of a sample's axes
+            mask = mask.reshape(mask.shape[:values.ndim] + (-1,)).any(axis=-1)
+        return reduce_weighted_values(values, sample_weight=sample_weight, mask=mask, reduction=self.reduction,
+                                      name=self.name)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction}
@@ -87,13 +93,24 @@ class Loss:
     def from_config(cls, config: dict[str, Any]) -> Loss:
         return cls(**config)
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _combine_masks(a: Any, b: Any) -> np.ndarray | None:
+    """The logical AND of two optional masks."""
+    arrays = [np.asarray(m.data if isinstance(m, Tensor) else m).astype(bool) for m in (a, b) if m is not None]
+    if not arrays:
+        return None
+    return arrays[0] if len(arrays) == 1 else arrays[0] & arrays[1]
+
 
 class LossFunctionWrapper(Loss):
     """Wraps a function ``fn(y_true, y_pred, **kwargs) -> per-sample Tensor``."""
 
     def __init__(self, fn: Callable[..., Tensor], name: str | None = None,
-                 reduction: str = "sum_over_batch_size", **kwargs: Any) -> None:
-        super().__init__(name=name or getattr(fn, "__name__", "loss"), reduction=reduction)
+                 reduction: Any = "sum_over_batch_size", dtype: Any = None, **kwargs: Any) -> None:
+        super().__init__(name=name or getattr(fn, "__name__", "loss"), reduction=reduction, dtype=dtype)
         self.fn, self.fn_kwargs = fn, kwargs
 
     def call(self, y_true, y_pred):

@@ -8,7 +8,7 @@ import numpy as np
 
 from brickwork import functions as F
 from brickwork.engine.tensor import Tensor
-from brickwork.losses.base import Loss, LossFunctionWrapper, standardize_targets
+from brickwork.losses.base import LossFunctionWrapper, standardize_targets
 
 EPSILON = 1e-7  # Keras's backend.epsilon(): probabilities are clipped to [eps, 1 - eps]
 
@@ -121,10 +121,21 @@ def _check_labels(labels: np.ndarray, num_classes: int, name: str) -> np.ndarray
 
 
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                                    axis: int = -1) -> Tensor:
-    r"""Per-sample :math:`-\ln p_{k}` for integer labels :math:`k` (no one-hot needed)."""
+                                    ignore_class: int | None = None, axis: int = -1) -> Tensor:
+    r"""Per-sample :math:`-\ln p_{k}` for integer labels :math:`k` (no one-hot needed).
+
+    Labels equal to ``ignore_class`` give a loss of 0 and are masked out of the
+    reduction (the result carries a Keras mask), as Keras's ``ignore_class``.
+    """
     y_pred = _pred(y_pred)
     y_true = standardize_targets(y_true, y_pred, "sparse_categorical_crossentropy", sparse=True)
+    if ignore_class is not None:
+        valid = y_true.data != ignore_class
+        values = sparse_categorical_crossentropy(np.where(valid, y_true.data, 0), y_pred, from_logits=from_logits,
+                                                 axis=axis)
+        values = values * Tensor(valid.astype(values.dtype))
+        values._keras_mask = valid
+        return values
     labels = _check_labels(y_true.data, y_pred.shape[-1], "sparse_categorical_crossentropy")
     logits = y_pred if from_logits else getattr(y_pred, "_keras_logits", None)
     if logits is not None:
@@ -142,30 +153,33 @@ mae = MAE = mean_absolute_error
 class MeanSquaredError(LossFunctionWrapper):
     """Mean squared error (``loss='mse'``)."""
 
-    def __init__(self, name: str = "mean_squared_error", reduction: str = "sum_over_batch_size", **kw: Any):
-        super().__init__(mean_squared_error, name=name, reduction=reduction)
+    def __init__(self, name: str = "mean_squared_error",
+                 reduction: Any = "sum_over_batch_size", dtype: Any = None, **kw: Any):
+        super().__init__(mean_squared_error, name=name, reduction=reduction, dtype=dtype)
 
 
 class MeanAbsoluteError(LossFunctionWrapper):
     """Mean absolute error (``loss='mae'``)."""
 
-    def __init__(self, name: str = "mean_absolute_error", reduction: str = "sum_over_batch_size", **kw: Any):
-        super().__init__(mean_absolute_error, name=name, reduction=reduction)
+    def __init__(self, name: str = "mean_absolute_error",
+                 reduction: Any = "sum_over_batch_size", dtype: Any = None, **kw: Any):
+        super().__init__(mean_absolute_error, name=name, reduction=reduction, dtype=dtype)
 
 
 class Huber(LossFunctionWrapper):
     """Huber loss with threshold ``delta``."""
 
-    def __init__(self, delta: float = 1.0, name: str = "huber_loss", reduction: str = "sum_over_batch_size"):
-        super().__init__(huber, name=name, reduction=reduction, delta=delta)
+    def __init__(self, delta: float = 1.0, name: str = "huber_loss",
+                 reduction: Any = "sum_over_batch_size", dtype: Any = None):
+        super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
 
 
 class BinaryCrossentropy(LossFunctionWrapper):
     """Binary cross-entropy (``loss='binary_crossentropy'``)."""
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
-                 name: str = "binary_crossentropy", reduction: str = "sum_over_batch_size"):
-        super().__init__(binary_crossentropy, name=name, reduction=reduction, from_logits=from_logits,
+                 name: str = "binary_crossentropy", reduction: Any = "sum_over_batch_size", dtype: Any = None):
+        super().__init__(binary_crossentropy, name=name, reduction=reduction, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
 
 
@@ -173,17 +187,18 @@ class CostSensitiveBinaryCrossentropy(LossFunctionWrapper):
     """Binary cross-entropy where a false positive costs ``alpha`` times a false negative (seed 003)."""
 
     def __init__(self, alpha: float = 2.0, from_logits: bool = False,
-                 name: str = "cost_sensitive_binary_crossentropy", reduction: str = "sum_over_batch_size"):
-        super().__init__(cost_sensitive_binary_crossentropy, name=name, reduction=reduction, alpha=alpha,
-                         from_logits=from_logits)
+                 name: str = "cost_sensitive_binary_crossentropy",
+                 reduction: Any = "sum_over_batch_size", dtype: Any = None):
+        super().__init__(cost_sensitive_binary_crossentropy, name=name, reduction=reduction, dtype=dtype,
+                         alpha=alpha, from_logits=from_logits)
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
     """Categorical cross-entropy over one-hot targets."""
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
-                 name: str = "categorical_crossentropy", reduction: str = "sum_over_batch_size"):
-        super().__init__(categorical_crossentropy, name=name, reduction=reduction, from_logits=from_logits,
+                 name: str = "categorical_crossentropy", reduction: Any = "sum_over_batch_size", dtype: Any = None):
+        super().__init__(categorical_crossentropy, name=name, reduction=reduction, dtype=dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
 
 
@@ -193,53 +208,6 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
     sparse = True
 
     def __init__(self, from_logits: bool = False, name: str = "sparse_categorical_crossentropy",
-                 reduction: str = "sum_over_batch_size"):
-        super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction,
-                         from_logits=from_logits)
-
-
-_BY_NAME: dict[str, Any] = {
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "MeanSquaredError": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError, "MeanAbsoluteError": MeanAbsoluteError,
-    "huber": Huber, "huber_loss": Huber, "Huber": Huber,
-    "binary_crossentropy": BinaryCrossentropy, "BinaryCrossentropy": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy, "CategoricalCrossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
-    "cost_sensitive_binary_crossentropy": CostSensitiveBinaryCrossentropy,
-    "CostSensitiveBinaryCrossentropy": CostSensitiveBinaryCrossentropy,
-}
-_FUNCTIONS = {
-    mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError, huber: Huber,
-    binary_crossentropy: BinaryCrossentropy, categorical_crossentropy: CategoricalCrossentropy,
-    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
-    cost_sensitive_binary_crossentropy: CostSensitiveBinaryCrossentropy,
-}
-
-
-def get(identifier: Any) -> Loss:
-    """A :class:`Loss` from a name (``'binary_crossentropy'``), a Loss, or any
-    callable ``(y_true, y_pred) -> Tensor``."""
-    if isinstance(identifier, Loss):
-        return identifier
-    if isinstance(identifier, str):
-        if identifier in _BY_NAME:
-            return _BY_NAME[identifier]()
-        raise ValueError(f"Unknown loss {identifier!r}. Valid names: {sorted(k for k in _BY_NAME if k.islower())}.")
-    if isinstance(identifier, dict):
-        cls = _BY_NAME.get(identifier.get("class_name", ""))
-        if cls is None:
-            raise ValueError(f"Unknown loss class {identifier.get('class_name')!r} in a saved configuration.")
-        return cls(**identifier.get("config", {}))
-    if identifier in _FUNCTIONS:
-        return _FUNCTIONS[identifier]()
-    if callable(identifier):
-        return LossFunctionWrapper(identifier)
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
-
-
-def serialize(loss: Loss) -> Any:
-    for name, cls in _BY_NAME.items():
-        if type(loss) is cls and name[0].isupper():
-            return {"class_name": name, "config": loss.get_config()}
-    raise ValueError(f"Cannot serialize loss {loss!r}")
+                 reduction: Any = "sum_over_batch_size", ignore_class: int | None = None, dtype: Any = None):
+        super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
+                         from_logits=from_logits, ignore_class=ignore_class)

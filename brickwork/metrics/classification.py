@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from brickwork.metrics.base import MeanMetricWrapper, Metric, align, to_numpy
+from brickwork.metrics.base import Metric, align, to_numpy
+from brickwork.metrics.reduction import MeanMetricWrapper
 
 
 def binary_accuracy(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
@@ -34,47 +35,44 @@ class Accuracy(MeanMetricWrapper):
     """How often predictions equal labels exactly."""
 
     def __init__(self, name: str = "accuracy", dtype: Any = None) -> None:
-        super().__init__(accuracy, name=name)
+        super().__init__(accuracy, name=name, dtype=dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
     """How often ``y_pred > threshold`` matches binary labels."""
 
     def __init__(self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5) -> None:
-        super().__init__(binary_accuracy, name=name, threshold=threshold)
+        super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
     """How often the arg-max class matches one-hot labels."""
 
     def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
-        super().__init__(categorical_accuracy, name=name)
+        super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     """How often the arg-max class matches integer labels."""
 
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
-        super().__init__(sparse_categorical_accuracy, name=name)
+        super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = to_numpy(y_pred)
-        values = sparse_categorical_accuracy(to_numpy(y_true), y_pred)
-        from brickwork.metrics.base import Mean
-
-        Mean.update_state(self, values, sample_weight)
+    def _prepare(self, y_true, y_pred):
+        return y_true, y_pred  # labels carry no class axis: no rank alignment
 
 
 class _Confusion(Metric):
-    """Running true/false positive/negative counts at ``thresholds``."""
+    """Running true/false positive/negative counts at ``thresholds`` (state variables
+    ``true_positives``, ``false_positives``, ``true_negatives``, ``false_negatives``)."""
 
     def __init__(self, thresholds: Any = None, name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
         self.thresholds = np.atleast_1d(np.asarray(0.5 if thresholds is None else thresholds, dtype=np.float64))
-        super().__init__(name=name)
-
-    def reset_state(self) -> None:
         n = len(self.thresholds)
-        self.tp, self.fp, self.tn, self.fn = (np.zeros(n) for _ in range(4))
+        self.tp, self.fp, self.tn, self.fn = (
+            self.add_variable(shape=(n,), initializer="zeros", dtype="float64", name=key)
+            for key in ("true_positives", "false_positives", "true_negatives", "false_negatives"))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = to_numpy(y_pred).astype(np.float64)
@@ -90,21 +88,27 @@ class _Confusion(Metric):
         idx = np.searchsorted(p, self.thresholds, side="right")  # predictions <= threshold are negative
         below_pos = np.where(idx > 0, pos_w[np.maximum(idx - 1, 0)], 0.0) if p.size else np.zeros_like(idx, float)
         below_neg = np.where(idx > 0, neg_w[np.maximum(idx - 1, 0)], 0.0) if p.size else np.zeros_like(idx, float)
-        self.fn += below_pos
-        self.tn += below_neg
-        self.tp += total_pos - below_pos
-        self.fp += total_neg - below_neg
+        self.fn.assign_add(below_pos)
+        self.tn.assign_add(below_neg)
+        self.tp.assign_add(total_pos - below_pos)
+        self.fp.assign_add(total_neg - below_neg)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["thresholds"] = self.thresholds.tolist()
+        return cfg
 
 
 class Precision(_Confusion):
     r"""Precision :math:`TP/(TP+FP)` at ``thresholds`` (default 0.5)."""
 
     def __init__(self, thresholds: Any = None, name: str = "precision", dtype: Any = None) -> None:
-        super().__init__(thresholds, name=name)
+        super().__init__(thresholds, name=name, dtype=dtype)
 
     def result(self) -> float:
-        d = self.tp + self.fp
-        r = np.divide(self.tp, d, out=np.zeros_like(d), where=d > 0)
+        tp, fp = self.tp.data, self.fp.data
+        d = tp + fp
+        r = np.divide(tp, d, out=np.zeros_like(d), where=d > 0)
         return float(r[0]) if r.size == 1 else r
 
 
@@ -112,11 +116,12 @@ class Recall(_Confusion):
     r"""Recall :math:`TP/(TP+FN)` at ``thresholds`` (default 0.5)."""
 
     def __init__(self, thresholds: Any = None, name: str = "recall", dtype: Any = None) -> None:
-        super().__init__(thresholds, name=name)
+        super().__init__(thresholds, name=name, dtype=dtype)
 
     def result(self) -> float:
-        d = self.tp + self.fn
-        r = np.divide(self.tp, d, out=np.zeros_like(d), where=d > 0)
+        tp, fn = self.tp.data, self.fn.data
+        d = tp + fn
+        r = np.divide(tp, d, out=np.zeros_like(d), where=d > 0)
         return float(r[0]) if r.size == 1 else r
 
 
@@ -130,10 +135,83 @@ class AUC(_Confusion):
         eps = 1e-7
         inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
         self.num_thresholds = num_thresholds
-        super().__init__([0.0 - eps] + inner + [1.0 + eps], name=name)
+        super().__init__([0.0 - eps] + inner + [1.0 + eps], name=name, dtype=dtype)
 
     def result(self) -> float:
-        tpr = np.divide(self.tp, self.tp + self.fn, out=np.zeros_like(self.tp), where=(self.tp + self.fn) > 0)
-        fpr = np.divide(self.fp, self.fp + self.tn, out=np.zeros_like(self.fp), where=(self.fp + self.tn) > 0)
+        tp, fp, tn, fn = self.tp.data, self.fp.data, self.tn.data, self.fn.data
+        tpr = np.divide(tp, tp + fn, out=np.zeros_like(tp), where=(tp + fn) > 0)
+        fpr = np.divide(fp, fp + tn, out=np.zeros_like(fp), where=(fp + tn) > 0)
         # thresholds increase, so (fpr, tpr) run from (1, 1) down to (0, 0)
         return float(np.sum((fpr[:-1] - fpr[1:]) * (tpr[:-1] + tpr[1:]) / 2))
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "num_thresholds": self.num_thresholds}
+
+
+def _in_top_k(labels: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
+    """Whether the score of each row's label is among its ``k`` largest (ties count as in, as Keras)."""
+    flat = y_pred.reshape(-1, y_pred.shape[-1])
+    labels = labels.reshape(-1).astype(np.int64)
+    k = min(int(k), flat.shape[-1])
+    kth = -np.partition(-flat, k - 1, axis=-1)[:, k - 1]
+    return flat[np.arange(flat.shape[0]), labels] >= kth
+
+
+def top_k_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray, k: int = 5) -> np.ndarray:
+    """Per sample: whether the one-hot target class is among the ``k`` highest scores."""
+    labels = np.argmax(y_true, axis=-1)
+    return _in_top_k(labels, y_pred, k).astype(np.float64).reshape(labels.shape)
+
+
+def sparse_top_k_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray, k: int = 5,
+                                      from_sorted_ids: bool = False) -> np.ndarray:
+    """Per sample: whether the integer label is among the ``k`` highest scores (with
+    ``from_sorted_ids=True``, ``y_pred`` holds class ids sorted by score and the first ``k`` are checked)."""
+    y_true = np.asarray(y_true)
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    if from_sorted_ids:
+        flat = y_pred.reshape(-1, y_pred.shape[-1])[:, :k]
+        return np.any(flat == y_true.reshape(-1, 1), axis=1).astype(np.float64).reshape(y_true.shape)
+    return _in_top_k(y_true, y_pred, k).astype(np.float64).reshape(y_true.shape)
+
+
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the one-hot target is among the ``k`` top predictions.
+
+    Args:
+        k: Number of top predictions considered (default 5).
+        name, dtype: Name and dtype of the metric.
+    """
+
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: Any = None) -> None:
+        super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+        self.k = k
+
+    def _prepare(self, y_true, y_pred):
+        return y_true, y_pred
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the integer label is among the ``k`` top predictions.
+
+    Args:
+        k: Number of top predictions considered (default 5).
+        name, dtype: Name and dtype of the metric.
+        from_sorted_ids: ``y_pred`` holds class ids sorted by decreasing score instead of scores.
+    """
+
+    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype: Any = None,
+                 from_sorted_ids: bool = False) -> None:
+        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k,
+                         from_sorted_ids=from_sorted_ids)
+        self.k, self.from_sorted_ids = k, from_sorted_ids
+
+    def _prepare(self, y_true, y_pred):
+        return y_true, y_pred
+
+    def get_config(self):
+        cfg = {"name": self.name, "dtype": self.dtype, "k": self.k}
+        if self.from_sorted_ids:
+            cfg["from_sorted_ids"] = True
+        return cfg

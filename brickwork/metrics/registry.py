@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from brickwork.metrics.base import MeanMetricWrapper, Metric
+from brickwork.metrics.base import Metric
 from brickwork.metrics.classification import (
     AUC,
     Accuracy,
@@ -13,17 +13,36 @@ from brickwork.metrics.classification import (
     Precision,
     Recall,
     SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
 )
-from brickwork.metrics.regression import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
+from brickwork.metrics.fscore import F1Score, FBetaScore
+from brickwork.metrics.iou import MeanIoU
+from brickwork.metrics.reduction import Mean, MeanMetricWrapper, Sum
+from brickwork.metrics.regression import (
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    R2Score,
+    RootMeanSquaredError,
+)
 
-_BY_NAME: dict[str, Any] = {
-    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
-    "sparse_categorical_accuracy": SparseCategoricalAccuracy, "precision": Precision, "recall": Recall,
-    "auc": AUC, "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError, "mae": MeanAbsoluteError,
-    "mean_absolute_error": MeanAbsoluteError, "rmse": RootMeanSquaredError,
-    "root_mean_squared_error": RootMeanSquaredError,
+_ALL = (AUC, Accuracy, BinaryAccuracy, CategoricalAccuracy, Precision, Recall, SparseCategoricalAccuracy,
+        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, F1Score, FBetaScore, MeanIoU, Mean, Sum,
+        MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, R2Score, RootMeanSquaredError)
+_CLASSES = {cls.__name__: cls for cls in _ALL}
+
+
+def _snake_names() -> dict[str, Any]:
+    from brickwork.utils.naming import to_snake_case
+
+    return {to_snake_case(cls.__name__): cls for cls in _ALL if cls is not Accuracy}
+
+
+_BY_NAME: dict[str, Any] = _snake_names() | {
+    "mse": MeanSquaredError, "mae": MeanAbsoluteError, "rmse": RootMeanSquaredError,
+    "mape": MeanAbsolutePercentageError,
 }
-_CLASSES = {cls.__name__: cls for cls in list(_BY_NAME.values()) + [Accuracy]}
 
 
 def resolve_accuracy(name: str, loss: Any, output_shape: tuple[int, ...]) -> Metric:
@@ -39,7 +58,7 @@ def resolve_accuracy(name: str, loss: Any, output_shape: tuple[int, ...]) -> Met
 
 
 def get(identifier: Any, loss: Any = None, output_shape: tuple[int, ...] = ()) -> Metric:
-    """A metric from a name, a class, an instance or a function ``fn(y_true, y_pred)``."""
+    """A metric from a name, a config dict, a class, an instance or a function ``fn(y_true, y_pred)``."""
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str):
@@ -51,8 +70,22 @@ def get(identifier: Any, loss: Any = None, output_shape: tuple[int, ...] = ()) -
         if identifier in _CLASSES:
             return _CLASSES[identifier]()
         raise ValueError(f"Unknown metric {identifier!r}. Valid names: {sorted(_BY_NAME) + ['accuracy', 'acc']}.")
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        cls = _CLASSES.get(identifier["class_name"])
+        if cls is None:
+            raise ValueError(f"Unknown metric class {identifier['class_name']!r} in a saved configuration.")
+        return cls.from_config(dict(identifier.get("config") or {}))
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if callable(identifier):
         return MeanMetricWrapper(identifier)
     raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def serialize(metric: Metric) -> dict[str, Any]:
+    """``{"module", "class_name", "config", "registered_name"}`` of a built-in metric (Keras's layout)."""
+    cls = type(metric)
+    if _CLASSES.get(cls.__name__) is not cls:
+        raise ValueError(f"Cannot serialize metric {metric!r}: not a built-in brickwork metric.")
+    return {"module": "brickwork.metrics", "class_name": cls.__name__, "config": metric.get_config(),
+            "registered_name": None}
