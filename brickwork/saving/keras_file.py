@@ -1,0 +1,293 @@
+"""Keras 3 ``.keras`` model files, read into brickwork and written for Keras.
+
+A ``.keras`` file is a zip holding ``metadata.json`` (Keras version, date),
+``config.json`` (the architecture as Keras object records) and
+``model.weights.h5`` (the variables, see :mod:`brickwork.saving.keras_weights`).
+Reading never unpickles or runs code: class names go through brickwork's
+registry, a ``Lambda``'s byte code meets brickwork's own refusal, members
+must be those three names, and each is read with a size bound (a member
+over ``MAX_MEMBER_BYTES`` or inflating more than ``MAX_RATIO`` times is
+refused before it is decompressed). Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+import zipfile
+from datetime import UTC, datetime
+from typing import Any
+
+from brickwork.saving import keras_config
+from brickwork.saving.keras_weights import (
+    MAX_WEIGHT_BYTES,
+    assign_from_h5,
+    is_functional,
+    is_sequential,
+    load_keras_weights,
+    model_layers,
+    open_h5_bytes,
+    producer,
+    save_keras_weights,
+    write_h5,
+)
+from brickwork.utils.io import atomic_write
+
+MAX_MEMBER_BYTES = MAX_WEIGHT_BYTES
+MAX_JSON_BYTES = 64 * 1024 ** 2
+MAX_RATIO = 1000  # deflate of real weights stays far below; a zip bomb goes far above
+KERAS_VERSION = "3.5.0"  # the oldest Keras 3 whose .keras layout these files follow
+__all__ = ["load_keras_model", "load_keras_weights", "save_keras_model", "save_keras_weights"]
+
+_MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
+_NOT_FOR_KERAS = frozenset({"Imputation", "Lambda", "StringLookup", "IntegerLookup", "Normalization", "Layer"})
+_OBJECT_MODULES = (("initializer", "keras.initializers"), ("regularizer", "keras.regularizers"),
+                   ("constraint", "keras.constraints"))
+
+
+# ----------------------------------------------------------------- reading
+def check_member_name(name: str, path: str) -> None:
+    """Refuse archive member names that could escape the archive."""
+    normalized = name.replace("\\", "/")
+    if normalized.startswith("/") or ".." in normalized.split("/") or ":" in normalized:
+        raise ValueError(f"{path}: archive member {name!r} has a path that escapes the archive; refusing to load it.")
+
+
+def read_member(archive: zipfile.ZipFile, name: str, limit: int, path: str) -> bytes:
+    """The bytes of one member, refused when over ``limit`` or when it inflates suspiciously."""
+    info = archive.getinfo(name)
+    if info.file_size > limit:
+        raise ValueError(f"{path}: member {name!r} is {info.file_size} bytes uncompressed, over the limit of "
+                         f"{limit}; refusing to read it.")
+    if info.file_size > 1024 ** 2 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise ValueError(f"{path}: member {name!r} would inflate {info.file_size // max(info.compress_size, 1)} "
+                         "times (a zip bomb?); refusing to read it.")
+    chunks, total = [], 0
+    with archive.open(info) as handle:  # the header can lie: count what really comes out
+        while chunk := handle.read(1 << 20):
+            total += len(chunk)
+            if total > limit:
+                raise ValueError(f"{path}: member {name!r} inflates past the limit of {limit} bytes; refusing it.")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _open_keras_zip(path: str) -> tuple[dict[str, Any], bytes]:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such model file: {path}")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a Keras 3 model file (expected a zip archive holding config.json).")
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            check_member_name(name, path)
+            if name.startswith("assets/"):
+                raise ValueError(f"{path} holds Keras assets ({name!r}, e.g. a lookup layer's vocabulary), which "
+                                 "brickwork does not restore.")
+            if name not in _MEMBERS:
+                raise ValueError(f"{path}: unexpected archive member {name!r}; a Keras 3 model file read by "
+                                 f"brickwork holds only {list(_MEMBERS)}.")
+        if "config.json" not in archive.namelist() or "model.weights.h5" not in archive.namelist():
+            raise ValueError(f"{path} is a zip archive but not a Keras 3 model file (needs config.json and "
+                             "model.weights.h5).")
+        try:
+            config = json.loads(read_member(archive, "config.json", MAX_JSON_BYTES, path).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+            raise ValueError(f"{path}: config.json is not readable JSON ({type(err).__name__}).") from None
+        if not isinstance(config, dict):
+            raise ValueError(f"{path}: config.json does not hold a model record.")
+        weights = read_member(archive, "model.weights.h5", MAX_MEMBER_BYTES, path)
+    return config, weights
+
+
+def _config_orders(model: Any, config: dict[str, Any], orders: dict[int, list[Any]]) -> None:
+    """The layer order each model had when Keras saved it (its config's order): the weight paths follow it."""
+    if not (is_sequential(model) or is_functional(model)):
+        return
+    by_name = {layer.name: layer for layer in model_layers(model)}
+    if is_functional(model):
+        by_name.update({producer(t)[0].name: producer(t)[0] for t in model.inputs})
+    entries = [e for e in config.get("layers", [])
+               if not (is_sequential(model) and e.get("class_name") == "InputLayer")]
+    orders[id(model)] = [by_name[e.get("name", e.get("config", {}).get("name"))] for e in entries]
+    for entry, layer in zip(entries, orders[id(model)]):
+        _config_orders(layer, entry.get("config", {}), orders)
+
+
+def _compile_from_keras(model: Any, cc: dict[str, Any]) -> None:
+    """Compile with the Keras optimizer, loss and metrics when brickwork has them (a warning otherwise)."""
+    import inspect
+
+    from brickwork import optimizers
+
+    def name_of(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {"class_name": obj.get("class_name"),
+                    "config": {k: v for k, v in (obj.get("config") or {}).items() if k not in ("name", "reduction")}}
+        return obj
+
+    try:
+        opt = cc.get("optimizer") or "rmsprop"
+        if isinstance(opt, dict):
+            cls = type(optimizers.get(str(opt.get("class_name", "")).lower()))
+            params = inspect.signature(cls.__init__).parameters
+            opt = cls(**{k: v for k, v in (opt.get("config") or {}).items() if k in params and v is not None})
+        loss = cc.get("loss")
+        loss = {k: name_of(v) for k, v in loss.items()} if isinstance(loss, dict) else name_of(loss)
+        metrics = cc.get("metrics")
+        metrics = [m for m in metrics if isinstance(m, str)] if isinstance(metrics, list) else None
+        model.compile(optimizer=opt, loss=loss, metrics=metrics, loss_weights=cc.get("loss_weights"))
+    except (ValueError, TypeError, KeyError) as err:
+        warnings.warn(f"The Keras model's compile settings could not be restored ({err}); it is left uncompiled.")
+
+
+def load_keras_model(path: Any, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True,
+                     compile: bool = True) -> Any:  # noqa: A002 - Keras's name
+    """Read a ``.keras`` file saved by Keras 3 into a brickwork model.
+
+    Args:
+        path: The ``.keras`` file.
+        custom_objects: Classes or functions for names that brickwork's registry lacks.
+        safe_mode: Refuse a ``Lambda`` layer's byte code (default). Keras's own code
+            may call Keras ops, which brickwork cannot run even with ``safe_mode=False``.
+        compile: Compile with the file's optimizer, loss and metrics (their state is not restored).
+
+    Returns:
+        A brickwork ``Sequential`` or Functional ``Model`` with the file's weights.
+    """
+    path = os.fspath(path)
+    config, weights = _open_keras_zip(path)
+    if config.get("class_name") not in ("Sequential", "Functional", "Model"):
+        raise ValueError(f"{path}: the top-level object is a {config.get('class_name')!r}, not a Sequential or "
+                         "Functional model; brickwork cannot rebuild a subclassed Keras model.")
+    model = keras_config.build_layer(config, custom_objects, safe_mode)
+    orders: dict[int, list[Any]] = {}
+    _config_orders(model, config.get("config", {}), orders)
+    with open_h5_bytes(weights, f"{path} (model.weights.h5)") as h5file:
+        assign_from_h5(model, h5file, path, orders)
+    if compile and config.get("compile_config"):
+        _compile_from_keras(model, config["compile_config"])
+    return model
+
+
+# ----------------------------------------------------------------- writing
+def _keras_value(key: str, value: Any) -> Any:
+    if isinstance(value, dict) and "class_name" in value and "config" in value:
+        for suffix, module in _OBJECT_MODULES:
+            if key.endswith(suffix):
+                return {"module": module, "class_name": value["class_name"], "config": value["config"],
+                        "registered_name": None}
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def keras_layer_entry(layer: Any) -> dict[str, Any]:
+    """A brickwork layer as a Keras 3 object record."""
+    from brickwork.saving.serialization import serialize_layer
+
+    if is_sequential(layer) or is_functional(layer):
+        return keras_model_entry(layer)
+    cls = type(layer).__name__
+    if cls in _NOT_FOR_KERAS or not type(layer).__module__.startswith("brickwork."):
+        raise ValueError(f"Layer '{layer.name}' (class {cls}) cannot be saved for Keras: Keras has no such class "
+                         "(or it would need code or assets brickwork does not write).")
+    cfg = {k: _keras_value(k, v) for k, v in serialize_layer(layer)["config"].items() if k != "batch_input_shape"}
+    for key, attr in (("layer", "forward_layer" if cls == "Bidirectional" else "layer"),
+                      ("backward_layer", "backward_layer"), ("cell", "cell")):
+        if key in cfg:
+            cfg[key] = keras_layer_entry(getattr(layer, attr))
+    if cls == "StackedRNNCells":
+        cfg["cells"] = [keras_layer_entry(c) for c in layer.cells]
+    return {"module": "keras.layers", "class_name": cls, "config": cfg, "registered_name": None}
+
+
+def _input_entry(input_layer: Any) -> dict[str, Any]:
+    return {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+            "config": {"batch_shape": list(input_layer.batch_shape), "dtype": str(input_layer.input_dtype),
+                       "sparse": False, "name": input_layer.name}}
+
+
+def _sequential_entry(model: Any) -> dict[str, Any]:
+    first = model.inputs[0] if model.inputs else None
+    if first is None:
+        raise ValueError(f"Sequential model '{model.name}' has no known input shape; build it before saving.")
+    input_layer = producer(first)[0]
+    layers = [_input_entry(input_layer)] + [keras_layer_entry(layer) for layer in model.layers]
+    shape = list(input_layer.batch_shape)
+    return {"module": "keras", "class_name": "Sequential", "registered_name": None,
+            "config": {"name": model.name, "trainable": model.trainable, "layers": layers,
+                       "build_input_shape": shape}, "build_config": {"input_shape": shape}}
+
+
+def _functional_entry(model: Any) -> dict[str, Any]:
+    from brickwork.layers.input_layer import InputLayer
+    from brickwork.layers.symbolic import SymbolicTensor, map_structure
+
+    layers = model_layers(model)
+    model_nodes = {id(node) for layer in layers for node in layer._inbound_nodes}
+    local: dict[int, int] = {}
+    for layer in layers:
+        for k, node in enumerate(n for n in layer._inbound_nodes if id(n) in model_nodes):
+            local[id(node)] = k
+
+    def ref(t: Any) -> list[Any]:
+        layer, _, index, node = producer(t)
+        return [layer.name, local[id(node)], index]
+
+    def encode(x: Any) -> Any:
+        if isinstance(x, SymbolicTensor):
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(x.shape), "dtype": str(x.dtype), "keras_history": ref(x)}}
+        return list(x) if isinstance(x, tuple) else x
+
+    entries = []
+    for layer in layers:
+        entry = _input_entry(layer) if isinstance(layer, InputLayer) else keras_layer_entry(layer)
+        entry["name"] = layer.name
+        entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
+            {"args": map_structure(encode, list(node.args)), "kwargs": map_structure(encode, dict(node.kwargs))}
+            for node in layer._inbound_nodes if id(node) in model_nodes]
+        entries.append(entry)
+    ins = [ref(t) for t in model.inputs]
+    outs = [ref(t) for t in model.outputs]
+    return {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
+            "config": {"name": model.name, "trainable": model.trainable, "layers": entries,
+                       "input_layers": ins if len(ins) > 1 else ins[0],
+                       "output_layers": outs if len(outs) > 1 else outs[0]},
+            "build_config": {"input_shape": None}}
+
+
+def keras_model_entry(model: Any) -> dict[str, Any]:
+    """A brickwork Sequential or Functional model as Keras 3's ``config.json`` record."""
+    if is_sequential(model):
+        return _sequential_entry(model)
+    if is_functional(model):
+        return _functional_entry(model)
+    raise ValueError(f"Model '{model.name}' ({type(model).__name__}) is not Sequential or Functional; Keras "
+                     "could not rebuild a subclassed brickwork model. Save its weights with save_keras_weights().")
+
+
+def save_keras_model(model: Any, path: Any, overwrite: bool = True) -> None:
+    """Write ``model`` as a Keras 3 ``.keras`` file that ``keras.saving.load_model`` reads.
+
+    The architecture and weights are written; the compile settings and optimizer state are not.
+    """
+    from brickwork import __version__
+
+    if not model.built:
+        raise ValueError(f"Model '{model.name}' is not built yet: call it on data (or fit it) before saving.")
+    entry = keras_model_entry(model)
+    entry["compile_config"] = None
+    meta = {"keras_version": KERAS_VERSION, "date_saved": datetime.now(UTC).strftime("%Y-%m-%d@%H:%M:%S"),
+            "written_by": f"brickwork {__version__}"}
+    try:
+        config_text = json.dumps(entry, indent=1)
+    except TypeError as err:
+        raise ValueError(f"Model '{model.name}' has a configuration that is not JSON-serialisable: {err}") from None
+    weights = write_h5(model)
+    with atomic_write(path, "wb", overwrite=overwrite) as handle:
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("metadata.json", json.dumps(meta))
+            archive.writestr("config.json", config_text)
+            archive.writestr("model.weights.h5", weights)

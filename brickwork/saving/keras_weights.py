@@ -1,0 +1,253 @@
+"""Keras 3 ``.weights.h5`` files: variables addressed by Keras's attribute paths.
+
+Keras stores a layer's own variables as ``<path>/vars/0, 1, ...`` (trainable
+first, in creation order), where ``<path>`` is made of attribute names, not
+layer names: a model's layers sit under ``layers/<snake_case class name>``
+with a counter for repeats (``dense``, ``dense_1``), in the model's layer order;
+an RNN's variables under ``<path>/cell``; a ``Bidirectional``'s under
+``forward_layer`` and ``backward_layer``; a ``TimeDistributed``'s under
+``layer``. A Functional model's layer order is Keras's: by decreasing depth
+from the outputs, ties broken by depth-first traversal order.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from typing import Any
+
+import numpy as np
+
+from brickwork.utils.io import atomic_write
+
+MAX_WEIGHT_BYTES = 8 * 1024 ** 3  # refuse weight files (and arrays) larger than this
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_RNN_CLASSES = ("LSTM", "GRU", "SimpleRNN")
+
+
+def require_h5py() -> Any:
+    """Import h5py (an optional dependency) or explain how to install it."""
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError("Keras .keras and .weights.h5 files need h5py: pip install 'brickwork[keras-files]' "
+                          "(or pip install h5py).") from None
+    return h5py
+
+
+def snake_case(name: str) -> str:
+    """Keras's snake_case of a class name (``BatchNormalization`` -> ``batch_normalization``)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def is_sequential(layer: Any) -> bool:
+    from brickwork.models import Sequential
+
+    return isinstance(layer, Sequential)
+
+
+def is_functional(layer: Any) -> bool:
+    from brickwork.models import Model
+
+    return isinstance(layer, Model) and not is_sequential(layer) and bool(getattr(layer, "outputs", None))
+
+
+def keras_class_name(layer: Any) -> str:
+    """The Keras class that a brickwork layer is saved as."""
+    if is_sequential(layer):
+        return "Sequential"
+    if is_functional(layer):
+        return "Functional"
+    return type(layer).__name__
+
+
+def producer(tensor: Any) -> tuple[Any, int, int, Any]:
+    """``(layer, node_index, tensor_index, node)`` of a symbolic tensor (brickwork's graph records)."""
+    layer, node_index, tensor_index = tensor._history
+    return layer, node_index, tensor_index, layer._inbound_nodes[node_index]
+
+
+def functional_order(model: Any) -> list[Any]:
+    """The layers of a Functional model in the order Keras lists them (its ``map_graph``)."""
+    from brickwork.layers.input_layer import InputLayer
+
+    finished: set[int] = set()
+    post_order: list[Any] = []
+    first_seen: dict[int, int] = {}
+    layers: dict[int, Any] = {}
+    for out in model.outputs:  # depth-first from each output; a layer's index is its first visit
+        stack: list[tuple[Any, bool]] = [(producer(out)[3], False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                finished.add(id(node))
+                post_order.append(node)
+                continue
+            if id(node) in finished:
+                continue
+            layers[id(node.layer)] = node.layer
+            first_seen.setdefault(id(node.layer), len(first_seen))
+            stack.append((node, True))
+            if not isinstance(node.layer, InputLayer):
+                stack += [(producer(t)[3], False) for t in reversed(node.input_tensors)]
+    in_graph = {id(n) for n in post_order}
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        for t in node.input_tensors:
+            parent = producer(t)[3]
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for t in model.inputs:  # inputs that no output uses still count, first
+        layer = producer(t)[0]
+        if id(layer) not in layer_depth:
+            layers[id(layer)], layer_depth[id(layer)], first_seen[id(layer)] = layer, 0, -1
+    return sorted(layers.values(), key=lambda la: (-layer_depth[id(la)], first_seen[id(la)]))
+
+
+def model_layers(model: Any) -> list[Any]:
+    """A model's layers in Keras's order (a Sequential's input layer is not one of them)."""
+    return functional_order(model) if is_functional(model) else list(model.layers)
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}/{name}" if prefix else name
+
+
+def _unique(name: str, used: dict[str, int]) -> str:
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def variable_groups(layer: Any, prefix: str = "", orders: dict[int, list[Any]] | None = None
+                    ) -> list[tuple[str, str, list[Any]]]:
+    """``(path, name, variables)`` for each Keras store under ``layer``: its variables go to ``path/vars/i``.
+
+    ``orders`` may give a model's layer order explicitly (as read from a Keras config).
+    """
+    kind = keras_class_name(layer)
+    groups = [(prefix, layer.name, [])]
+    if kind in ("Sequential", "Functional"):
+        used: dict[str, int] = {}
+        subs = (orders or {}).get(id(layer)) or model_layers(layer)
+        for sub in subs:
+            path = _join(prefix, f"layers/{_unique(snake_case(keras_class_name(sub)), used)}")
+            groups += variable_groups(sub, path, orders)
+    elif kind == "Bidirectional":
+        groups += variable_groups(layer.forward_layer, _join(prefix, "forward_layer"), orders)
+        groups += variable_groups(layer.backward_layer, _join(prefix, "backward_layer"), orders)
+    elif kind == "TimeDistributed":
+        groups += variable_groups(layer.layer, _join(prefix, "layer"), orders)
+    elif kind in _RNN_CLASSES:
+        groups.append((_join(prefix, "cell"), f"{snake_case(kind)}_cell", list(layer.weights)))
+    elif kind == "RNN":
+        groups += variable_groups(layer.cell, _join(prefix, "cell"), orders)
+    elif kind == "StackedRNNCells":
+        used = {}
+        for cell in layer.cells:
+            groups += variable_groups(cell, _join(prefix, f"cells/{_unique(snake_case(type(cell).__name__), used)}"),
+                                      orders)
+    else:
+        groups[0] = (prefix, layer.name, list(layer.weights))
+    return groups
+
+
+def _datasets(h5file: Any) -> dict[str, Any]:
+    h5py = require_h5py()
+    found: dict[str, Any] = {}
+
+    def visit(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset) and not name.startswith(("optimizer/", "metrics/")):
+            found[name] = obj
+
+    h5file.visititems(visit)
+    return found
+
+
+def _read_array(ds: Any, where: str) -> np.ndarray:
+    if ds.dtype.kind not in "fiub":
+        raise ValueError(f"{where}: dataset {ds.name} has dtype {ds.dtype}, not a numeric array; refusing it.")
+    if ds.size * ds.dtype.itemsize > MAX_WEIGHT_BYTES:
+        raise ValueError(f"{where}: dataset {ds.name} holds {ds.size * ds.dtype.itemsize} bytes, over the limit of "
+                         f"{MAX_WEIGHT_BYTES}.")
+    return np.asarray(ds[()])
+
+
+def assign_from_h5(model: Any, h5file: Any, where: str, orders: dict[int, list[Any]] | None = None) -> None:
+    """Assign every variable of ``model`` from an open Keras weights file; every array must find a place."""
+    datasets = _datasets(h5file)
+    for path, name, variables in variable_groups(model, "", orders):
+        vars_path = _join(path, "vars")
+        stored = sorted((k for k in datasets if k.rsplit("/", 1)[0] == vars_path), key=lambda k: int(k.rsplit("/")[-1]))
+        if len(stored) != len(variables):
+            raise ValueError(f"{where}: layer '{name}' has {len(variables)} weight(s) but the file holds "
+                             f"{len(stored)} at '{vars_path}'.")
+        for key, var in zip(stored, variables):
+            value = _read_array(datasets.pop(key), where)
+            if tuple(value.shape) != tuple(var.shape):
+                raise ValueError(f"{where}: '{key}' has shape {value.shape} but layer '{name}' weight "
+                                 f"'{var.name}' has shape {tuple(var.shape)}.")
+            var.assign(value.astype(var.dtype))
+    if datasets:
+        raise ValueError(f"{where}: the file holds weights the model has no place for: {sorted(datasets)[:5]}. "
+                         "Is it the weights of a different architecture?")
+
+
+def write_h5(model: Any) -> bytes:
+    """The bytes of a Keras 3 weights file holding ``model``'s variables."""
+    h5py = require_h5py()
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5file:
+        for path, name, variables in variable_groups(model):
+            group = h5file.create_group(_join(path, "vars"))
+            group.attrs["name"] = name
+            for i, var in enumerate(variables):
+                group.create_dataset(str(i), data=np.asarray(var.data))
+    return buffer.getvalue()
+
+
+def open_h5_bytes(data: bytes, where: str) -> Any:
+    h5py = require_h5py()
+    if not data.startswith(HDF5_SIGNATURE):
+        raise ValueError(f"{where} is not an HDF5 file (Keras weights are stored as model.weights.h5).")
+    h5file = h5py.File(io.BytesIO(data), "r")
+    if "model_weights" in h5file or "layer_names" in h5file.attrs:
+        h5file.close()
+        raise ValueError(f"{where} is a Keras 2 (legacy HDF5) file; brickwork reads Keras 3 files only. "
+                         "Re-save it with Keras 3 as .keras or .weights.h5.")
+    return h5file
+
+
+def load_keras_weights(model: Any, path: Any) -> None:
+    """Assign the weights of a Keras 3 ``.weights.h5`` file to a built brickwork model of the same architecture.
+
+    Arrays are matched by Keras's attribute paths (``layers/dense_1/vars/0``), never by layer names.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such weights file: {path}")
+    if os.path.getsize(path) > MAX_WEIGHT_BYTES:
+        raise ValueError(f"{path} is {os.path.getsize(path)} bytes, over the limit of {MAX_WEIGHT_BYTES}.")
+    if not model.built:
+        raise ValueError(f"Model '{model.name}' must be built before load_weights(); call it on data first.")
+    with open(path, "rb") as handle:
+        data = handle.read()
+    with open_h5_bytes(data, path) as h5file:
+        assign_from_h5(model, h5file, path)
+
+
+def save_keras_weights(model: Any, path: Any, overwrite: bool = True) -> None:
+    """Write ``model``'s weights as a Keras 3 ``.weights.h5`` file (atomically)."""
+    if not model.built:
+        raise ValueError(f"Model '{model.name}' is not built yet: call it on data (or fit it) before saving.")
+    data = write_h5(model)
+    with atomic_write(path, "wb", overwrite=overwrite) as handle:
+        handle.write(data)
