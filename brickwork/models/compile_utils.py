@@ -38,8 +38,6 @@ class CompiledLoss:
     def __init__(self, loss: Any, loss_weights: Any, output_names: list[str]) -> None:
         self.output_names = output_names
         self.losses = [None if l_ is None else losses_module.get(l_) for l_ in _per_output(loss, output_names, "loss")]
-        if all(l_ is None for l_ in self.losses):
-            raise ValueError("compile() needs a loss.")
         weights = _per_output(1.0 if loss_weights is None else loss_weights, output_names, "loss_weights")
         self.weights = [1.0 if w is None else float(w) for w in weights]
         # with several outputs each output's (unweighted) loss is logged too, as Keras logs "<output>_loss"
