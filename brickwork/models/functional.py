@@ -102,9 +102,8 @@ class Functional(Model):
                 raise ValueError(f"Model '{self.name}': the input dict lacks {missing}; "
                                  f"expected keys {self.input_names}, got {sorted(inputs)}.")
             values = [inputs[n] for n in self.input_names]
-        elif isinstance(inputs, (list, tuple)) and len(self.inputs) > 1:
-            values = list(inputs)
-        elif isinstance(inputs, (list, tuple)) and len(inputs) == 1 and not isinstance(inputs[0], (int, float)):
+        elif isinstance(inputs, (list, tuple)) and (len(self.inputs) > 1 or (
+                len(inputs) == 1 and not isinstance(inputs[0], (int, float)))):
             values = list(inputs)
         else:
             values = [inputs]

@@ -336,7 +336,7 @@ class Trainer:
             cb.on_test_batch_begin(step, {})
             logs = _pythonify(self.test_step(batch))
             cb.on_test_batch_end(step, logs)
-        logs = self.get_metrics_result() if not logs else logs
+        logs = logs or self.get_metrics_result()
         cb.on_test_end(logs)
         return logs
 
