@@ -51,7 +51,7 @@ def main() -> None:
         loss.backward()
         opt.step()
 
-    times = alternate({"brickwork": lambda: model.train_step(x, y), "pytorch": torch_step},
+    times = alternate({"brickwork": lambda: model.train_step((x, y)), "pytorch": torch_step},
                       repeats=args.repeats, steps=args.steps)
     ratio = times["brickwork"] / times["pytorch"]
     print(f"machine: {machine()}; threads: {args.threads}; numpy {np.__version__}, torch {torch.__version__}")

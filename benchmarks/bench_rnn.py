@@ -17,7 +17,7 @@ from _common import alternate, machine, parse_and_pin  # noqa: E402
 
 
 def _brickwork_step(model, x, y):
-    return lambda: model.train_step(x, y)
+    return lambda: model.train_step((x, y))
 
 
 def _torch_step(rnn, head, opt, tx, ty):

@@ -88,7 +88,9 @@ def test_layer_argument_errors():
     with pytest.raises(ValueError, match="Concatenate .* matching shapes except"):
         layers.concatenate([Input(shape=(2, 3)), Input(shape=(4, 5))], axis=-1)
     with pytest.raises(TypeError, match="symbolic"):
-        Input(shape=(3,)) + 1
+        bool(Input(shape=(3,)) > 1)
+    with pytest.raises(TypeError, match="symbolic"):
+        np.asarray(Input(shape=(3,)))
     with pytest.raises(ValueError, match="Dense 'd'.*last axis"):
         Dense(2, name="d")(Input(shape=(None,)))
     with pytest.raises(ValueError, match="expects 2 input"):

@@ -204,9 +204,18 @@ class Tensor:
         return F.abs(self)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return F.getitem(self, index)
+        if isinstance(index, tuple):
+            index = tuple(_raw(i) for i in index)
+        return F.getitem(self, _raw(index))
 
-    # comparisons are not differentiable: they return plain boolean tensors
+    # comparisons, logical and integer operators are not differentiable: they
+    # return plain tensors (boolean for comparisons), as torch and keras.ops do
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data == _raw(other))
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data != _raw(other))
+
     def __lt__(self, other: Any) -> Tensor:
         return Tensor(self.data < _raw(other))
 
@@ -218,6 +227,36 @@ class Tensor:
 
     def __ge__(self, other: Any) -> Tensor:
         return Tensor(self.data >= _raw(other))
+
+    def __and__(self, other: Any) -> Tensor:
+        return Tensor(self.data & _raw(other))
+
+    __rand__ = __and__
+
+    def __or__(self, other: Any) -> Tensor:
+        return Tensor(self.data | _raw(other))
+
+    __ror__ = __or__
+
+    def __xor__(self, other: Any) -> Tensor:
+        return Tensor(self.data ^ _raw(other))
+
+    __rxor__ = __xor__
+
+    def __invert__(self) -> Tensor:
+        return Tensor(~self.data)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return Tensor(self.data // _raw(other))
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return Tensor(_raw(other) // self.data)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return Tensor(self.data % _raw(other))
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return Tensor(_raw(other) % self.data)
 
     # ---------------------------------------------------------------- methods
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.engine import tracking
 from brickwork.engine.tensor import Tensor
 
 
@@ -41,6 +42,7 @@ class Variable(Tensor):
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
         self.requires_grad = bool(value)
+        tracking.bump()
 
     def assign(self, value: Any) -> None:
         """Overwrite the value in place (shape must match)."""
@@ -56,6 +58,11 @@ class Variable(Tensor):
 
     def assign_sub(self, delta: Any) -> None:
         self.data -= np.asarray(delta, self.data.dtype)
+
+    @property
+    def value(self) -> Tensor:
+        """The variable itself, a leaf tensor gradients reach (Keras's ``variable.value``)."""
+        return self
 
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, trainable={self.trainable}>"

@@ -8,23 +8,38 @@ A layer holds variables (made in :meth:`Layer.build` with
   PyTorch style, building it on first use from the input's shape;
 * on a symbolic tensor (from :func:`~brickwork.layers.Input`) records a node
   of a Functional graph and returns symbolic outputs.
+
+Every tensor argument of ``call`` is converted, shaped and masked (see
+:mod:`brickwork.layers.call_spec`). Child layers and variables are tracked
+on assignment: the lists :attr:`Layer.weights`, :attr:`Layer.trainable_weights`
+and the sublayers are computed once per structural change
+(:mod:`brickwork.engine.tracking`), not on every access.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import warnings
 from typing import Any
 
 import numpy as np
 
-from brickwork.engine import config
+from brickwork.engine import config, tracking
 from brickwork.engine.config import no_grad, training_scope
 from brickwork.engine.tensor import Tensor
 from brickwork.engine.variable import Variable
-from brickwork.layers.symbolic import Node, SymbolicTensor, flatten, is_symbolic, map_structure
+from brickwork.layers.call_spec import CallSpec, build_arguments, signature
+from brickwork.layers.shapes import map_shapes
+from brickwork.layers.symbolic import Node, SymbolicTensor, is_symbolic
+from brickwork.layers.tracked import is_trackable, wrap
 from brickwork.saving.registry import register_serializable
 from brickwork.utils.naming import to_snake_case, unique_name
+from brickwork.utils.tree import flatten, map_structure
+
+# attributes that hold call-time state or graph bookkeeping, never children
+_UNTRACKED = frozenset({"_inbound_nodes", "_losses", "_tracking_cache", "_build_shapes", "_auto_config",
+                        "_mask_warned"})
 
 
 class InputSpec:
@@ -74,7 +89,6 @@ class Layer:
         self._trainable = trainable
         self.built = False
         self.input_spec: InputSpec | list[InputSpec] | None = None
-        self.supports_masking = False
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._variables: list[Variable] = []
         self._losses: list[Tensor] = []
@@ -85,6 +99,36 @@ class Layer:
         self._batch_input_shape = None
         if input_shape is not None:
             self._batch_input_shape = (batch_size,) + tuple(input_shape)
+
+    # ------------------------------------------------------------- tracking
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _UNTRACKED or name.startswith("__"):
+            object.__setattr__(self, name, value)
+            return
+        value = wrap(value)
+        old = self.__dict__.get(name)
+        object.__setattr__(self, name, value)
+        if is_trackable(value) or (old is not None and is_trackable(old)):
+            tracking.bump()
+
+    def __delattr__(self, name: str) -> None:
+        old = self.__dict__.get(name)
+        object.__delattr__(self, name)
+        if old is not None and is_trackable(old):
+            tracking.bump()
+
+    def _cached(self, key: str, compute: Any) -> Any:
+        """``compute()``, remembered until the next structural change anywhere."""
+        cache = self.__dict__.get("_tracking_cache")
+        version = tracking.version()
+        if cache is None or cache[0] != version:
+            cache = (version, {})
+            self._tracking_cache = cache
+        value = cache[1].get(key)
+        if value is None:
+            value = compute()
+            cache[1][key] = value
+        return value
 
     # ------------------------------------------------------------ properties
     @property
@@ -98,11 +142,28 @@ class Layer:
     @trainable.setter
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
+        tracking.bump()
         for layer in self._sublayers():
             layer.trainable = value
 
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer passes (or computes) a mask for its outputs; by default,
+        whether it overrides :meth:`compute_mask` (Keras 3's rule)."""
+        value = self.__dict__.get("_supports_masking")
+        if value is None:
+            return type(self).compute_mask is not Layer.compute_mask
+        return value
+
+    @supports_masking.setter
+    def supports_masking(self, value: bool) -> None:
+        object.__setattr__(self, "_supports_masking", bool(value))
+
     def _sublayers(self) -> list[Layer]:
         """Direct child layers, in attribute-assignment order (lists/dicts included)."""
+        return self._cached("sublayers", self._find_sublayers)
+
+    def _find_sublayers(self) -> list[Layer]:
         found: list[Layer] = []
         seen: set[int] = {id(self)}
 
@@ -119,47 +180,68 @@ class Layer:
                     visit(v)
 
         for key, value in vars(self).items():
-            if key != "_inbound_nodes":
+            if key not in _UNTRACKED:
                 visit(value)
         return found
 
     def _flat_layers(self) -> list[Layer]:
-        out: list[Layer] = []
-        for layer in self._sublayers():
-            out.append(layer)
-            out.extend(layer._flat_layers())
-        return out
+        """Every layer below this one, depth first."""
+        def compute() -> list[Layer]:
+            out: list[Layer] = []
+            for layer in self._sublayers():
+                out.append(layer)
+                out.extend(layer._flat_layers())
+            return _dedupe(out)
+
+        return self._cached("flat_layers", compute)
+
+    def _own_variables(self) -> list[Variable]:
+        """Variables made by add_weight, then any assigned directly as attributes (PyTorch style)."""
+        found = list(self._variables)
+        for key, value in vars(self).items():
+            if key not in _UNTRACKED and key != "_variables":
+                found.extend(v for v in flatten(value) if isinstance(v, Variable))
+        return _dedupe(found)
 
     @property
     def weights(self) -> list[Variable]:
         """All variables: this layer's own (trainable first), then its sublayers'."""
-        out: list[Variable] = []
-        seen: set[int] = set()
-        own = [v for v in self._variables if v.trainable] + [v for v in self._variables if not v.trainable]
-        for v in own + [w for layer in self._sublayers() for w in layer.weights]:
-            if id(v) not in seen:
-                seen.add(id(v))
-                out.append(v)
-        return out
+        def compute() -> list[Variable]:
+            own = self._own_variables()
+            own = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+            return _dedupe(own + [w for layer in self._sublayers() for w in layer.weights])
 
-    variables = weights
+        return list(self._cached("weights", compute))
+
+    @property
+    def variables(self) -> list[Variable]:
+        return self.weights
 
     @property
     def trainable_weights(self) -> list[Variable]:
-        if not self.trainable:
-            return []
-        own = [v for v in self._variables if v.trainable]
-        subs = [w for layer in self._sublayers() for w in layer.trainable_weights]
-        return _dedupe(own + subs)
+        def compute() -> list[Variable]:
+            if not self.trainable:
+                return []
+            own = [v for v in self._own_variables() if v.trainable]
+            return _dedupe(own + [w for layer in self._sublayers() for w in layer.trainable_weights])
 
-    trainable_variables = trainable_weights
+        return list(self._cached("trainable_weights", compute))
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        return self.trainable_weights
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        trainable = {id(v) for v in self.trainable_weights}
-        return [v for v in self.weights if id(v) not in trainable]
+        def compute() -> list[Variable]:
+            trainable = {id(v) for v in self.trainable_weights}
+            return [v for v in self.weights if id(v) not in trainable]
 
-    non_trainable_variables = non_trainable_weights
+        return list(self._cached("non_trainable_weights", compute))
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        return self.non_trainable_weights
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the variables' values, in :attr:`weights` order (Keras layouts)."""
@@ -203,26 +285,50 @@ class Layer:
         self._losses.append(loss if isinstance(loss, Tensor) else Tensor(loss))
 
     # -------------------------------------------------------------- weights
-    def add_weight(self, shape: Any = (), initializer: Any = "glorot_uniform", dtype: Any = None,
-                   trainable: bool = True, regularizer: Any = None, constraint: Any = None,
-                   name: str | None = None) -> Variable:
-        """Create a variable owned by this layer (Keras's ``add_weight``)."""
+    def add_weight(self, shape: Any = (), initializer: Any = None, dtype: Any = None, trainable: bool = True,
+                   regularizer: Any = None, constraint: Any = None, name: str | None = None,
+                   autocast: bool = True, aggregation: str = "none", **kwargs: Any) -> Variable:
+        """Create a variable owned by this layer (Keras 3's ``add_weight``).
+
+        Args:
+            shape: The variable's shape (``()`` for a scalar).
+            initializer: Name, instance or callable; default ``'glorot_uniform'``
+                for float variables and ``'zeros'`` for integer ones, as Keras.
+            dtype: Default the layer's dtype.
+            trainable: Whether gradients update it.
+            regularizer, constraint: Penalty added to the loss; projection after each update.
+            name: Short name (the path is ``'<layer>/<name>'``).
+        """
         from brickwork import constraints, initializers, regularizers
 
-        shape = tuple(int(s) for s in shape)
+        unknown = set(kwargs) - {"overwrite_with_gradient", "synchronization", "use_resource", "experimental_autocast"}
+        if unknown:
+            raise TypeError(f"add_weight() of layer '{self.name}' got unexpected arguments {sorted(unknown)}.")
+        shape = () if shape is None else tuple(int(s) for s in shape)
         dt = config.standardize_dtype(dtype or self._dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dt.kind == "f" else "zeros"
         init = initializers.get(initializer)
         value = np.asarray(init(shape, dtype=dt), dtype=dt)
         name = name or f"variable_{len(self._variables)}"
-        var = Variable(value, name=name, trainable=trainable and self.trainable,
+        var = Variable(value, name=name, trainable=trainable and self.trainable and dt.kind == "f",
                        regularizer=regularizers.get(regularizer), constraint=constraints.get(constraint),
                        path=f"{self.name}/{name}")
+        var._initializer = init
         self._variables.append(var)
+        tracking.bump()
         return var
+
+    add_variable = add_weight
 
     # ---------------------------------------------------------------- build
     def build(self, input_shape: Any) -> None:
-        """Create the variables for inputs of ``input_shape`` (batch axis included)."""
+        """Create the variables for inputs of ``input_shape`` (batch axis included).
+
+        A layer whose ``call`` takes several tensors may instead define
+        ``build(self, query_shape, value_shape)``: each ``{name}_shape`` receives
+        the shape of the call argument ``name``.
+        """
         self.built = True
 
     def _maybe_build(self, shapes: Any) -> None:
@@ -230,6 +336,17 @@ class Layer:
             self._build_shapes = shapes
             self.build(shapes)
             self.built = True
+
+    def _build_for(self, spec: CallSpec, shape_of: Any) -> None:
+        if self.built:
+            return
+        args, kwargs = build_arguments(type(self).build, spec, shape_of)
+        if args and not kwargs:
+            self._maybe_build(args[0])
+            return
+        self._build_shapes = kwargs
+        self.build(**kwargs)
+        self.built = True
 
     # ----------------------------------------------------------------- call
     def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
@@ -240,23 +357,28 @@ class Layer:
         cls = type(self)
         params = Layer._call_params.get(cls)
         if params is None:
-            params = frozenset(inspect.signature(cls.call).parameters)
+            params = frozenset(signature(cls.call).parameters)
             Layer._call_params[cls] = params
         return params
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not args:
-            if "inputs" not in kwargs:
+        if not args:  # all by keyword: layer(inputs=x) or layer(query=q, value=v)
+            params = list(signature(type(self).call).parameters)[1:]
+            first = "inputs" if "inputs" in kwargs else (params[0] if params else None)
+            if first not in kwargs:
                 raise TypeError(f"Layer '{self.name}' was called without inputs.")
-            args = (kwargs.pop("inputs"),)
+            args = (kwargs.pop(first),)
         if is_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
         return self._eager_call(args, kwargs)
 
     def _to_tensor(self, x: Any) -> Any:
+        """Convert one input to a tensor of the layer's dtype; the mask rides along through the cast."""
         if isinstance(x, Tensor):
             if x.dtype.kind == "f" and x.dtype != self._dtype and self._autocast_inputs():
-                return x.astype(self._dtype)
+                y = x.astype(self._dtype)
+                y._keras_mask = x._keras_mask
+                return y
             return x
         if isinstance(x, (np.ndarray, list, float, int, np.generic)) and not isinstance(x, bool):
             arr = np.asarray(x)
@@ -273,69 +395,147 @@ class Layer:
     def _autocast_inputs(self) -> bool:
         return True
 
+    def _fill_masks(self, spec: CallSpec) -> Any:
+        """Fill ``mask`` / ``{name}_mask`` from the propagated masks; return the first argument's mask."""
+        def mask_of(t: Any) -> Any:
+            return getattr(t, "_keras_mask", None)
+
+        tensors = spec.tensor_names
+        first_mask = map_structure(mask_of, spec.first) if tensors else None
+        if len(tensors) == 1:
+            if spec.accepts("mask") and spec.arguments.get("mask") is None and \
+                    any(m is not None for m in flatten(first_mask)):
+                spec.arguments["mask"] = first_mask
+        else:
+            for name in tensors:
+                key = f"{name}_mask"
+                if key in spec.parameters and spec.arguments.get(key) is None:
+                    m = map_structure(mask_of, spec.arguments[name])
+                    if any(v is not None for v in flatten(m)):
+                        spec.arguments[key] = m
+        explicit = spec.arguments.get("mask")
+        if "mask" in spec.arguments and not spec.accepts("mask"):
+            del spec.arguments["mask"]
+        return explicit if explicit is not None else first_mask
+
     def _eager_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        inputs = map_structure(self._to_tensor, args[0])
-        shapes = map_structure(_shape_of, inputs)
-        self._maybe_build(shapes)
-        self._check_input_spec(shapes)
-        params = self._call_parameters()
-        training = kwargs.pop("training", None)
+        spec = CallSpec(type(self).call, args, kwargs)
+        for name in spec.tensor_names:
+            spec.arguments[name] = map_structure(self._to_tensor, spec.arguments[name])
+        inputs = spec.first
+        if not self.built:
+            self._build_for(spec, _shape_of)
+        if self.input_spec is not None:
+            self._check_input_spec(map_structure(_shape_of, inputs))
+        training = spec.arguments.pop("training", None)
         if training is None:
             training = config.learning_phase()
-        if "training" in params:
-            kwargs["training"] = bool(training) if training is not None else False
-        mask = kwargs.get("mask")
-        if mask is None:
-            masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
-            if any(m is not None for m in masks):
-                mask = masks[0] if not isinstance(inputs, (list, tuple)) else masks
-        if "mask" in params and mask is not None:
-            kwargs["mask"] = mask
-        elif "mask" not in params:
-            kwargs.pop("mask", None)
+        training = bool(training) if training is not None else False
+        if "training" in self._call_parameters():
+            spec.arguments["training"] = training
+        previous_mask = self._fill_masks(spec)
         if config.learning_phase() is None:  # a top-level call: forget old activity losses
             for layer in [self] + self._flat_layers():
                 layer._losses = []
         else:
             self._losses = []
-        with training_scope(bool(training) if training is not None else False):
-            outputs = self.call(inputs, *args[1:], **kwargs)
+        call_args, call_kwargs = spec.call_args()
+        with training_scope(training):
+            outputs = self.call(*call_args, **call_kwargs)
         if self.activity_regularizer is not None:
             for out in flatten(outputs):
                 if isinstance(out, Tensor):
                     self.add_loss(self.activity_regularizer(out) / out.shape[0])
-        out_mask = self.compute_mask(inputs, mask)
-        if out_mask is not None:
-            for out, m in zip(flatten(outputs), flatten(out_mask) if isinstance(out_mask, list) else
-                              [out_mask] * len(flatten(outputs))):
-                if isinstance(out, Tensor):
-                    out._keras_mask = m
+        has_mask = any(m is not None for m in flatten(previous_mask))
+        if self.supports_masking:
+            self._set_output_masks(inputs, outputs, previous_mask)
+        elif has_mask and self._warns_on_mask:
+            warnings.warn(
+                f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask attached "
+                "to it. However, this layer does not support masking and will therefore destroy the mask "
+                "information. Downstream layers will not see the mask.", stacklevel=3)
         return outputs
 
-    def _symbolic_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        inputs = args[0]
-        shapes = map_structure(lambda t: t.shape if isinstance(t, SymbolicTensor) else np.shape(t), inputs)
-        self._maybe_build(shapes)
-        self._check_input_spec(shapes)
-        extra = self._shape_kwargs()
-        out_shapes = self.compute_output_shape(shapes, **{k: v for k, v in kwargs.items() if k in extra})
-        node_index = len(self._inbound_nodes)
-        outputs: list[SymbolicTensor] = []
+    def _set_output_masks(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
+        flat_outputs = [t for t in flatten(outputs) if isinstance(t, Tensor)]
+        if flat_outputs and all(t._keras_mask is not None for t in flat_outputs):
+            return  # the layer set its own output masks
+        out_mask = self.compute_mask(inputs, previous_mask)
+        if out_mask is None:
+            return
+        masks = flatten(out_mask) if isinstance(out_mask, (list, tuple)) else [out_mask] * len(flat_outputs)
+        for out, m in zip(flat_outputs, masks):
+            if out._keras_mask is None and m is not None:
+                out._keras_mask = m
 
-        def make(shape: Any) -> SymbolicTensor:
-            t = SymbolicTensor(shape, self._output_dtype(), name=self.name,
-                               history=(self, node_index, len(outputs)))
+    def _symbolic_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        spec = CallSpec(type(self).call, args, kwargs)
+        inputs = spec.first
+        shape_of = _symbolic_shape
+        if not self.built:
+            self._build_for(spec, shape_of)
+        shapes = map_structure(shape_of, inputs)
+        if self.input_spec is not None:
+            self._check_input_spec(shapes)
+        outputs: list[SymbolicTensor] = []
+        node_index = len(self._inbound_nodes)
+        specs = self.compute_output_spec(*args, **kwargs)
+
+        def make(out: Any) -> SymbolicTensor:
+            t = SymbolicTensor(out.shape, out.dtype, name=self.name, history=(self, node_index, len(outputs)))
             outputs.append(t)
             return t
 
-        structured = _map_shapes(make, out_shapes)
+        structured = map_structure(make, specs)
         self._inbound_nodes.append(Node(self, args, kwargs, outputs))
         return structured
 
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        """Shapes and dtypes of the outputs for symbolic ``args`` (a structure of
+        :class:`SymbolicTensor`); uses :meth:`compute_output_shape` when the layer
+        defines it, else runs ``call`` on zeros of two sizes (sizes that differ are ``None``)."""
+        spec = CallSpec(type(self).call, args, kwargs)
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            extra = self._shape_kwargs()
+            shape_fn = type(self).compute_output_shape
+            shape_args, shape_kwargs = build_arguments(shape_fn, spec, _symbolic_shape)
+            shape_kwargs.update({k: v for k, v in kwargs.items() if k in extra})
+            out_shapes = self.compute_output_shape(*shape_args, **shape_kwargs)
+            dtype = self._output_dtype()
+            return map_shapes(lambda s: SymbolicTensor(s, dtype), out_shapes)
+        return self._run_on_zeros(args, kwargs)
+
+    def _run_on_zeros(self, args: Any, kwargs: Any) -> Any:
+        def run(small: bool) -> Any:
+            def dummy(t: Any) -> Any:
+                if not isinstance(t, SymbolicTensor):
+                    return t
+                dims = [(2 if small else 3) if i == 0 and d is None else ((4 if small else 5) if d is None else d)
+                        for i, d in enumerate(t.shape)]
+                return Tensor(np.zeros(dims, t.dtype if t.dtype != object else np.float32))
+
+            call_kwargs = {k: map_structure(dummy, v) for k, v in kwargs.items()}
+            if "training" in self._call_parameters():
+                call_kwargs["training"] = False
+            with no_grad(), training_scope(False):
+                return self._eager_call(tuple(map_structure(dummy, a) for a in args), call_kwargs)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            a, b = run(True), run(False)
+
+        def merge(x: Any, y: Any) -> SymbolicTensor:
+            x, y = (v if isinstance(v, Tensor) else Tensor(np.asarray(v)) for v in (x, y))
+            shape = tuple(None if (i == 0 or p != q) else p for i, (p, q) in enumerate(zip(x.shape, y.shape)))
+            return SymbolicTensor(shape, x.dtype)
+
+        flat_b = iter(flatten(b))
+        return map_structure(lambda x: merge(x, next(flat_b)), a)
+
     def _shape_kwargs(self) -> frozenset[str]:
         """Call arguments that change the output structure (passed on to ``compute_output_shape``)."""
-        params = inspect.signature(self.compute_output_shape).parameters
-        return frozenset(p for p in params if p != "input_shape")
+        params = signature(type(self).compute_output_shape).parameters
+        return frozenset(p for p in params if p not in ("self", "input_shape") and not p.endswith("_shape"))
 
     def _output_dtype(self) -> Any:
         return self._dtype
@@ -360,15 +560,8 @@ class Layer:
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape(s) for ``input_shape``; the default runs the layer on zeros."""
-        def dummy(shape: Any) -> np.ndarray:
-            dims = [2 if i == 0 and d is None else (3 if d is None else d) for i, d in enumerate(shape)]
-            return np.zeros(dims, self._dtype)
-
-        inputs = _map_shapes(dummy, input_shape)
-        kwargs = {"training": False} if "training" in self._call_parameters() else {}
-        with no_grad(), training_scope(False):
-            out = self.call(map_structure(Tensor, inputs), **kwargs)
-        return map_structure(lambda t: (None,) + tuple(t.shape[1:]), out)
+        specs = self._run_on_zeros((map_shapes(lambda s: SymbolicTensor(s, self._dtype), input_shape),), {})
+        return map_structure(lambda t: t.shape, specs)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The mask for the outputs: passed through by layers that support masking."""
@@ -460,21 +653,8 @@ def _dedupe(variables: list[Variable]) -> list[Variable]:
     return out
 
 
-def _is_shape(value: Any) -> bool:
-    return isinstance(value, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in value)
-
-
-def _map_shapes(fn: Any, shapes: Any) -> Any:
-    """Apply ``fn`` to each shape tuple in a (possibly nested) structure of shapes."""
-    if _is_shape(shapes):
-        return fn(shapes)
-    if isinstance(shapes, list):
-        return [_map_shapes(fn, s) for s in shapes]
-    if isinstance(shapes, tuple):
-        return tuple(_map_shapes(fn, s) for s in shapes)
-    if isinstance(shapes, dict):
-        return {k: _map_shapes(fn, v) for k, v in shapes.items()}
-    return fn(tuple(shapes))
+def _symbolic_shape(x: Any) -> Any:
+    return tuple(x.shape) if isinstance(x, SymbolicTensor) else np.shape(x)
 
 
 register_serializable(Layer)

@@ -4,6 +4,11 @@ Calling a layer on a :class:`SymbolicTensor` (what :func:`Input` returns)
 computes no values: it creates a :class:`Node` that remembers the layer, the
 symbolic inputs and outputs, and returns symbolic outputs of the inferred
 shape. ``Model(inputs, outputs)`` later walks these nodes.
+
+Python operators and slicing on symbolic tensors (``(tokens != 0)[:, None, :]``,
+``x * 2 + y``) record a node of an
+:class:`~brickwork.layers.operation.Operation` layer, as Keras 3 records an
+operation, so they run, save and load like any layer.
 """
 
 from __future__ import annotations
@@ -13,14 +18,27 @@ from typing import Any
 import numpy as np
 
 from brickwork.engine import config
+from brickwork.utils.tree import flatten, map_structure
+
+__all__ = ["Node", "SymbolicTensor", "flatten", "is_symbolic", "map_structure"]
+
+
+def _operator(name: str, reflected: bool = False) -> Any:
+    def method(self: SymbolicTensor, *others: Any) -> Any:
+        from brickwork.layers.operation import record_operation
+
+        args = (others[0], self) if reflected else (self,) + others
+        return record_operation(name, args)
+
+    method.__name__ = f"__{'r' if reflected else ''}{name.rstrip('_')}__"
+    return method
 
 
 class SymbolicTensor:
     """A placeholder with a shape (``None`` for unknown sizes) and a dtype.
 
     ``_history = (layer, node_index, tensor_index)`` locates the node that
-    produced it. Arithmetic on symbolic tensors is not supported: wrap it in a
-    ``Lambda`` layer or a merge layer such as ``Add``.
+    produced it. Arithmetic, comparisons and indexing record operation nodes.
     """
 
     def __init__(self, shape: tuple[int | None, ...], dtype: Any = None, name: str | None = None,
@@ -43,14 +61,34 @@ class SymbolicTensor:
             "Build a Model from it and call the model on data."
         )
 
-    def _no_ops(self, *args: Any) -> Any:
-        raise TypeError(
-            "Operators are not defined on symbolic tensors; use a merge layer "
-            "(Add, Subtract, Multiply, Concatenate, ...) or a Lambda layer."
-        )
+    def __bool__(self) -> bool:
+        raise TypeError(f"{self!r} is symbolic: it has no truth value. Use brickwork.ops.cond or a layer instead.")
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_ops
-    __truediv__ = __rtruediv__ = __matmul__ = __pow__ = __neg__ = __getitem__ = _no_ops
+    def __len__(self) -> int:
+        if not self.shape or self.shape[0] is None:
+            raise TypeError(f"{self!r} has no known length.")
+        return self.shape[0]
+
+    __hash__ = object.__hash__
+
+    __add__, __radd__ = _operator("add"), _operator("add", True)
+    __sub__, __rsub__ = _operator("sub"), _operator("sub", True)
+    __mul__, __rmul__ = _operator("mul"), _operator("mul", True)
+    __truediv__, __rtruediv__ = _operator("truediv"), _operator("truediv", True)
+    __floordiv__, __rfloordiv__ = _operator("floordiv"), _operator("floordiv", True)
+    __mod__, __rmod__ = _operator("mod"), _operator("mod", True)
+    __pow__, __rpow__ = _operator("pow"), _operator("pow", True)
+    __matmul__, __rmatmul__ = _operator("matmul"), _operator("matmul", True)
+    __and__, __rand__ = _operator("and_"), _operator("and_", True)
+    __or__, __ror__ = _operator("or_"), _operator("or_", True)
+    __xor__, __rxor__ = _operator("xor"), _operator("xor", True)
+    __eq__ = _operator("eq")  # type: ignore[assignment]
+    __ne__ = _operator("ne")  # type: ignore[assignment]
+    __lt__, __le__ = _operator("lt"), _operator("le")
+    __gt__, __ge__ = _operator("gt"), _operator("ge")
+    __neg__, __pos__ = _operator("neg"), _operator("pos")
+    __abs__, __invert__ = _operator("abs"), _operator("invert")
+    __getitem__ = _operator("getitem")
 
 
 class Node:
@@ -72,26 +110,6 @@ class Node:
         self.outputs = outputs
         self.parent_nodes = [t._history[0]._inbound_nodes[t._history[1]] for t in self.input_tensors
                              if t._history is not None]
-
-
-def flatten(structure: Any) -> list[Any]:
-    """Leaves of nested lists/tuples/dicts, in order."""
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in flatten(item)]
-    if isinstance(structure, dict):
-        return [leaf for key in structure for leaf in flatten(structure[key])]
-    return [structure]
-
-
-def map_structure(fn: Any, structure: Any) -> Any:
-    """Apply ``fn`` to every leaf, keeping the nesting."""
-    if isinstance(structure, list):
-        return [map_structure(fn, s) for s in structure]
-    if isinstance(structure, tuple):
-        return tuple(map_structure(fn, s) for s in structure)
-    if isinstance(structure, dict):
-        return {k: map_structure(fn, v) for k, v in structure.items()}
-    return fn(structure)
 
 
 def is_symbolic(structure: Any) -> bool:

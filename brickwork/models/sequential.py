@@ -30,6 +30,8 @@ class Sequential(Model):
     ``Input(shape)`` placed first, or from the first batch of data.
     """
 
+    _functional_dispatch = False
+
     def __init__(self, layers: list[Any] | None = None, name: str | None = None, trainable: bool = True,
                  **kwargs: Any) -> None:
         super().__init__(name=name, trainable=trainable, **kwargs)

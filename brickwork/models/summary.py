@@ -37,7 +37,9 @@ def model_nodes(model: Any) -> set[int]:
 def print_summary(model: Any, line_length: int | None = None, print_fn: Any = None,
                   show_trainable: bool = False) -> None:
     out = print_fn or print
-    functional = getattr(model, "_is_graph_network", False)
+    from brickwork.models.functional import Functional
+
+    functional = isinstance(model, Functional)
     layers = model.layers
     rows = []
     for layer in layers:

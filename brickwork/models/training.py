@@ -1,13 +1,27 @@
 """The training API of :class:`~brickwork.models.Model`: ``compile``, ``fit``,
-``evaluate``, ``predict`` and the ``*_on_batch`` methods, with Keras semantics.
+``evaluate``, ``predict`` and the ``*_on_batch`` methods, with Keras 3 semantics.
 
 One training step is the whole of seed 000's loop: input → model → prediction
-→ loss → backpropagation → optimizer update.
+→ loss → backpropagation → optimizer update. Every piece is a method a
+subclass may override, as in Keras 3:
+
+* ``train_step(data) -> dict`` / ``test_step(data)`` / ``predict_step(data)``
+  receive one batch packed as ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``;
+* ``compute_loss(x, y, y_pred, sample_weight)`` forms the loss: the compiled
+  loss (if any) plus every ``add_loss`` term;
+* ``compute_metrics`` updates the compiled metrics; ``metrics`` lists them;
+* ``compile(...)`` may take extra arguments (a GAN's two optimizers) and call
+  ``super().compile()``.
+
+Between ``loss.backward()`` and ``optimizer.apply`` the default step runs the
+model's gradient hooks (:meth:`Trainer.add_gradient_hook`): each maps
+``(grads, variables)`` to new gradients — the place for gradient
+accumulation, custom clipping or an all-reduce across processes.
 """
 
 from __future__ import annotations
 
-import math
+import json
 from typing import Any
 
 import numpy as np
@@ -16,12 +30,36 @@ from brickwork import optimizers as optimizers_module
 from brickwork.callbacks import CallbackList, History, ProgbarLogger
 from brickwork.engine import config
 from brickwork.engine.config import no_grad
-from brickwork.engine.random import generator
 from brickwork.engine.tensor import Tensor
-from brickwork.layers.symbolic import flatten, map_structure
 from brickwork.metrics import Mean
-from brickwork.models import data as data_utils
 from brickwork.models.compile_utils import CompiledLoss, CompiledMetrics
+from brickwork.models.data_adapter import (
+    DataAdapter,
+    batch_size_of,
+    to_numpy_outputs,
+    unpack_x_y_sample_weight,
+)
+from brickwork.utils.tree import flatten
+
+
+class CompileMetrics:
+    """The compiled metrics seen as one metric, as Keras 3's ``model.metrics`` lists them:
+    ``update_state(y, y_pred, sample_weight)`` updates every one; ``result()`` is a dict."""
+
+    name = "compile_metrics"
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        preds = flatten(y_pred)
+        self._model._compiled_metrics.update(self._model._targets_list(y_true, len(preds)), preds, sample_weight)
+
+    def result(self) -> dict[str, float]:
+        return self._model._compiled_metrics.results()
+
+    def reset_state(self) -> None:
+        self._model._compiled_metrics.reset()
 
 
 class Trainer:
@@ -32,34 +70,36 @@ class Trainer:
         self.optimizer: Any = None
         self.stop_training = False
         self.history: History | None = None
+        self._gradient_hooks: list[Any] = []
 
     # ------------------------------------------------------------- compile
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
-                loss_weights: Any = None, weighted_metrics: Any = None, run_eagerly: bool = True,
-                jit_compile: Any = None, **kwargs: Any) -> None:
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None, metrics: Any = None,
+                weighted_metrics: Any = None, run_eagerly: bool = True, steps_per_execution: int = 1,
+                jit_compile: Any = "auto", auto_scale_loss: bool = True, **kwargs: Any) -> None:
         """Configure training: optimizer, loss(es), metrics and per-output loss weights.
 
-        Parameters
-        ----------
-        optimizer : str or Optimizer
-            ``'rmsprop'`` (Keras's default), ``'adam'``, ``'sgd'``, ... or an instance.
-        loss : str, Loss, callable, or list/dict of these (one per output)
-        metrics : list of str/Metric/callable, or list/dict per output
-            ``['acc']`` logs ``acc`` and ``val_acc``; ``['accuracy']`` logs ``accuracy``.
-        loss_weights : list or dict of float, optional
-            Weights of the output losses in the total.
+        Args:
+            optimizer: ``'rmsprop'`` (Keras's default), ``'adam'``, ``'sgd'``, ... or an instance.
+            loss: A name, Loss, callable, or a list/dict of these (one per output). ``None``
+                trains on the model's ``add_loss`` terms alone (an autoencoder's
+                reconstruction, a VAE's ELBO).
+            loss_weights: Weights of the output losses in the total.
+            metrics: Metrics that ignore sample weights; ``['acc']`` logs ``acc`` and ``val_acc``.
+            weighted_metrics: Metrics that receive ``sample_weight`` / ``class_weight``.
+            run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: Accepted for
+                Keras compatibility; brickwork always runs eagerly, one step at a time.
         """
         if kwargs:
             raise TypeError(f"compile() got unexpected keyword arguments {sorted(kwargs)}.")
-        if loss is None:
-            raise ValueError("compile() needs a loss, for example loss='binary_crossentropy'.")
         self.optimizer = optimizers_module.get(optimizer)
         names = self._output_names_for_compile(loss)
         self._compiled_loss = CompiledLoss(loss, loss_weights, names)
-        self._compiled_metrics = CompiledMetrics(metrics, self._compiled_loss.losses, names)
+        self._compiled_metrics = _compiled_metrics(metrics, weighted_metrics, self._compiled_loss.losses, names)
+        self._compile_metrics_view = CompileMetrics(self)
         self._loss_tracker = Mean(name="loss")
         self._compile_config = {"loss": loss if isinstance(loss, (str, list, dict)) else None,
                                 "metrics": metrics if _jsonable(metrics) else None,
+                                "weighted_metrics": weighted_metrics if _jsonable(weighted_metrics) else None,
                                 "loss_weights": loss_weights}
         self.compiled = True
 
@@ -76,13 +116,50 @@ class Trainer:
             raise RuntimeError(f"You must call compile() on model '{self.name}' before {what}().")
 
     @property
-    def metrics_names(self) -> list[str]:
-        names = ["loss"]
-        if getattr(self, "_compiled_metrics", None) is not None and self._compiled_metrics.metrics:
-            names += [m.name for m in flatten(self._compiled_metrics.metrics)]
-        return names
+    def metrics(self) -> list[Any]:
+        """Keras 3's list: the loss tracker, the compiled metrics (one entry), then any
+        :class:`~brickwork.metrics.Metric` held as an attribute of the model."""
+        from brickwork.metrics import Metric
 
-    # -------------------------------------------------------------- steps
+        out: list[Any] = []
+        if getattr(self, "compiled", False):
+            out.append(self._loss_tracker)
+            if _has_metrics(self._compiled_metrics):
+                out.append(self._compile_metrics_view)
+        seen = {id(m) for m in out}
+        for value in vars(self).values():
+            for m in flatten(value) if isinstance(value, (list, tuple, dict)) else [value]:
+                if isinstance(m, Metric) and id(m) not in seen and m is not getattr(self, "_loss_tracker", None):
+                    seen.add(id(m))
+                    out.append(m)
+        return out
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return list(self.get_metrics_result())
+
+    def reset_metrics(self) -> None:
+        """Reset every metric in :attr:`metrics` (and the per-output loss trackers)."""
+        for m in self.metrics:
+            m.reset_state()
+        if getattr(self, "compiled", False):
+            self._compiled_loss.reset()
+            self._compiled_metrics.reset()
+
+    def get_metrics_result(self) -> dict[str, float]:
+        """The current value of every metric, nested results flattened (Keras's log dict)."""
+        logs: dict[str, Any] = {}
+        for m in self.metrics:
+            value = m.result()
+            if isinstance(value, dict):
+                logs.update(value)
+            else:
+                logs[m.name] = value
+            if m is getattr(self, "_loss_tracker", None):  # then each output's loss, as Keras logs them
+                logs.update(self._compiled_loss.results())
+        return _pythonify(logs)
+
+    # ---------------------------------------------------------- the steps
     def _targets_list(self, y: Any, n_outputs: int) -> list[Any]:
         if isinstance(y, dict):
             names = self._compiled_loss.output_names
@@ -90,71 +167,103 @@ class Trainer:
             if missing:
                 raise ValueError(f"The target dict lacks output(s) {missing}; outputs are {names}.")
             return [y[n] for n in names]
-        if isinstance(y, list) and n_outputs > 1:
+        if isinstance(y, (list, tuple)) and n_outputs > 1:
             if len(y) != n_outputs:
                 raise ValueError(f"Model '{self.name}' has {n_outputs} outputs but y holds {len(y)} arrays.")
-            return y
+            return list(y)
         return [y] if n_outputs == 1 else flatten(y)
 
-    def _compute_loss(self, y: Any, y_pred: Any, sample_weight: Any) -> tuple[Tensor, list[Any], list[Any]]:
-        preds = flatten(y_pred)
-        targets = self._targets_list(y, len(preds))
-        if len(targets) != len(preds):
-            raise ValueError(f"Model '{self.name}' produced {len(preds)} output(s) but got {len(targets)} target(s).")
-        loss = self._compiled_loss(targets, preds, sample_weight)
-        penalties = self.losses
-        for p in penalties:
-            loss = loss + p
-        return loss, targets, preds
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
+                     training: bool = True) -> Tensor:
+        """The loss to minimise: the compiled loss of ``y`` and ``y_pred`` plus every
+        :meth:`~brickwork.layers.Layer.add_loss` term and weight penalty (Keras 3's ``compute_loss``)."""
+        total = None
+        if getattr(self, "compiled", False) and _has_loss(self._compiled_loss):
+            if y is None:
+                raise ValueError(f"Model '{self.name}' was compiled with a loss, so it needs targets y; "
+                                 "compile(loss=None) trains on add_loss terms alone.")
+            preds = flatten(y_pred)
+            targets = self._targets_list(y, len(preds))
+            if len(targets) != len(preds):
+                raise ValueError(f"Model '{self.name}' produced {len(preds)} output(s) but got "
+                                 f"{len(targets)} target(s).")
+            total = self._compiled_loss(targets, preds, sample_weight)
+        for penalty in self.losses:
+            total = penalty if total is None else total + penalty
+        if total is None:
+            total = Tensor(np.zeros((), config.floatx()))
+        return total
 
-    def train_step(self, x: Any, y: Any, sample_weight: Any = None) -> float:
-        """One optimisation step on a batch; returns the batch loss."""
-        y_pred = self(x, training=True)
-        loss, targets, preds = self._compute_loss(y, y_pred, sample_weight)
-        variables = self.trainable_weights
-        for v in variables:
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, float]:
+        """Update the compiled metrics with this batch; return :meth:`get_metrics_result`."""
+        if y is not None and _has_metrics(self._compiled_metrics):
+            self._compile_metrics_view.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def zero_grad(self) -> None:
+        """Forget the gradients of every trainable variable (PyTorch's ``zero_grad(set_to_none=True)``)."""
+        for v in self.trainable_weights:
             v.grad = None
-        loss.backward()
-        self.optimizer.apply([v.grad for v in variables], variables)
-        self._compiled_metrics.update(targets, preds, sample_weight)
-        return float(loss.data)
 
-    def test_step(self, x: Any, y: Any, sample_weight: Any = None) -> float:
+    def add_gradient_hook(self, hook: Any) -> None:
+        """Run ``hook(grads, variables) -> grads`` between backward and the optimizer's update.
+
+        Hooks run in the order added, in the default :meth:`train_step` (and in any
+        step that calls :meth:`apply_gradients_with_hooks`).
+        """
+        if not callable(hook):
+            raise TypeError(f"add_gradient_hook expects a callable (grads, variables) -> grads; got {hook!r}.")
+        self._gradient_hooks.append(hook)
+
+    def apply_gradients_with_hooks(self, grads: list[Any], variables: list[Any]) -> None:
+        """The gradient hooks, then ``optimizer.apply(grads, variables)``."""
+        for hook in self._gradient_hooks:
+            grads = hook(grads, variables)
+        self.optimizer.apply(grads, variables)
+
+    def train_step(self, data: Any) -> dict[str, float]:
+        """One optimisation step on one batch; returns the logs (loss and metrics so far this epoch)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        self._loss_tracker.update_state(float(loss.data), sample_weight=batch_size_of(x))
+        variables = self.trainable_weights
+        self.zero_grad()
+        if loss.requires_grad:
+            loss.backward()
+            self.apply_gradients_with_hooks([v.grad for v in variables], variables)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data: Any) -> dict[str, float]:
+        """Loss and metrics on one batch, in inference mode."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         with no_grad():
             y_pred = self(x, training=False)
-            loss, targets, preds = self._compute_loss(y, y_pred, sample_weight)
-        self._compiled_metrics.update(targets, preds, sample_weight)
-        return float(loss.data)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._loss_tracker.update_state(float(loss.data), sample_weight=batch_size_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        """The model's outputs for one batch, in inference mode."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        with no_grad():
+            return self(x, training=False)
 
     # ---------------------------------------------------------------- data
-    def _float_dtype(self) -> np.dtype:
-        return np.dtype(getattr(self, "_dtype", config.floatx()))
-
     def _imputes_missing(self) -> bool:
         """Whether a layer of the model fills missing values (then NaN inputs are allowed)."""
         return any(getattr(layer, "fills_missing", False) for layer in self._flat_layers())
 
-    def _prepare(self, x: Any, y: Any, sample_weight: Any, what: str) -> tuple[Any, Any, Any, int]:
-        dt = self._float_dtype()
-        x = data_utils.to_numpy_structure(x, "x", dt)
-        if x is None:
-            raise ValueError(f"{what}() needs input data x.")
-        n = data_utils.num_samples(x, "x")
-        data_utils.check_finite(x, "x", allow_nan=self._imputes_missing())
-        if y is not None:
-            y = data_utils.to_numpy_structure(y, "y", dt)
-            ny = data_utils.num_samples(y, "y")
-            if ny != n:
-                raise ValueError(
-                    f"{what}(): x and y have different numbers of samples: x has {n} "
-                    f"(shapes {[a.shape for a in flatten(x)]}), y has {ny} (shapes {[a.shape for a in flatten(y)]})."
-                )
-            data_utils.check_finite(y, "y")
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
-            if len(sample_weight) != n:
-                raise ValueError(f"{what}(): sample_weight has {len(sample_weight)} entries for {n} samples.")
-        return x, y, sample_weight, n
+    def _float_dtype(self) -> np.dtype:
+        return np.dtype(getattr(self, "_dtype", config.floatx()))
+
+    def _adapter(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
+                 steps: int | None = None, shuffle: bool = False, class_weight: Any = None,
+                 what: str = "fit") -> DataAdapter:
+        inputs = getattr(self, "inputs", None) or []
+        return DataAdapter(x, y, sample_weight, batch_size=batch_size, steps=steps, shuffle=shuffle,
+                           class_weight=class_weight, input_dtypes=[t.dtype for t in inputs] or None,
+                           float_dtype=self._float_dtype(), allow_nan=self._imputes_missing(), what=what)
 
     # ----------------------------------------------------------------- fit
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
@@ -165,90 +274,71 @@ class Trainer:
             validation_freq: int = 1) -> History:
         """Train for ``epochs`` epochs of mini-batches of ``batch_size`` (Keras's ``fit``).
 
-        Full-batch gradient descent is ``batch_size=len(x)``, stochastic gradient
-        descent ``batch_size=1``. Returns a :class:`~brickwork.callbacks.History`
-        whose ``.history`` maps ``'loss'``, ``'val_loss'`` and each metric name
-        (and ``'val_'`` + name) to per-epoch values.
+        ``x`` may be arrays (with ``y``), a generator or a
+        :class:`~brickwork.utils.PyDataset` yielding ``(x, y)`` batches, or ``x`` alone for a
+        model trained on ``add_loss`` terms. Full-batch gradient descent is
+        ``batch_size=len(x)``, stochastic gradient descent ``batch_size=1``.
+        Returns a :class:`~brickwork.callbacks.History` whose ``.history`` maps
+        ``'loss'``, ``'val_loss'`` and each metric name to per-epoch values.
         """
         self._require_compiled("fit")
-        if y is None:
-            raise ValueError("fit() needs targets y.")
-        batch_size = 32 if batch_size is None else int(batch_size)
-        if batch_size <= 0:
-            raise ValueError(f"fit(): batch_size must be positive; got {batch_size}.")
         verbose = 1 if verbose == "auto" else int(verbose)
-        x, y, sample_weight, n = self._prepare(x, y, sample_weight, "fit")
-        if class_weight is not None:
-            cw = data_utils.class_weights_to_sample_weights(y, class_weight)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
+        data = self._adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight, "fit")
         val = None
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
-            vx, vy = validation_data[0], validation_data[1]
-            vsw = validation_data[2] if len(validation_data) == 3 else None
-            vx, vy, vsw, _ = self._prepare(vx, vy, vsw, "fit(validation_data)")
-            val = (vx, vy, vsw)
+            val = self._validation_adapter(validation_data, validation_batch_size or batch_size, validation_steps)
         elif validation_split:
-            x, y, sample_weight, vx, vy, vsw = data_utils.split_validation(x, y, sample_weight, validation_split)
-            n = data_utils.num_samples(x, "x")
-            val = (vx, vy, vsw)
-        steps = steps_per_epoch or math.ceil(n / batch_size)
+            val = data.split_validation(validation_split)
+            if validation_batch_size:
+                val.batch_size = int(validation_batch_size)
         self.history = History()
         cbs = list(callbacks or [])
         if verbose:
             cbs.append(ProgbarLogger())
         cbs.append(self.history)
-        cb = CallbackList(cbs, model=self, epochs=epochs, steps=steps, verbose=verbose)
+        cb = CallbackList(cbs, model=self, epochs=epochs, steps=data.num_batches, verbose=verbose)
         self.stop_training = False
-        cb.on_train_begin()
+        cb.on_train_begin({})
+        epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
-            self._reset_trackers()
-            cb.on_epoch_begin(epoch)
-            order = generator().permutation(n) if shuffle else None
+            self.reset_metrics()
+            cb.on_epoch_begin(epoch, {})
             logs: dict[str, Any] = {}
-            for step in range(steps):
-                start = (step * batch_size) % n
-                idx = slice(start, min(start + batch_size, n)) if order is None else order[start:start + batch_size]
-                cb.on_train_batch_begin(step)
-                xb, yb = data_utils.take(x, idx), data_utils.take(y, idx)
-                swb = None if sample_weight is None else sample_weight[idx]
-                loss = self.train_step(xb, yb, swb)
-                self._loss_tracker.update_state(loss, sample_weight=len(flatten(xb)[0]))
-                logs = self._logs()
+            for step, batch in data.epoch():
+                cb.on_train_batch_begin(step, {})
+                logs = _pythonify(self.train_step(batch))
                 cb.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(*val, batch_size=validation_batch_size or batch_size)
+                val_logs = self._run_test(val, cb)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        cb.on_train_end()
+        cb.on_train_end(epoch_logs)
         return self.history
 
-    def _reset_trackers(self) -> None:
-        self._loss_tracker.reset_state()
-        self._compiled_loss.reset()
-        self._compiled_metrics.reset()
+    def _validation_adapter(self, validation_data: Any, batch_size: int | None, steps: int | None) -> DataAdapter:
+        if isinstance(validation_data, (tuple, list)):
+            if len(validation_data) not in (2, 3):
+                raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight).")
+            vx, vy, vsw = unpack_x_y_sample_weight(tuple(validation_data))
+            return self._adapter(vx, vy, vsw, batch_size, steps, False, None, "fit(validation_data)")
+        return self._adapter(validation_data, None, None, batch_size, steps, False, None, "fit(validation_data)")
 
-    def _logs(self) -> dict[str, float]:
-        logs = {"loss": float(self._loss_tracker.result())}
-        logs.update(self._compiled_loss.results())
-        logs.update(self._compiled_metrics.results())
+    def _run_test(self, data: DataAdapter, cb: CallbackList) -> dict[str, float]:
+        self.reset_metrics()
+        cb.on_test_begin({})
+        logs: dict[str, Any] = {}
+        for step, batch in data.epoch():
+            cb.on_test_batch_begin(step, {})
+            logs = _pythonify(self.test_step(batch))
+            cb.on_test_batch_end(step, logs)
+        logs = logs or self.get_metrics_result()
+        cb.on_test_end(logs)
         return logs
-
-    def _evaluate_arrays(self, x: Any, y: Any, sample_weight: Any, batch_size: int) -> dict[str, float]:
-        self._reset_trackers()
-        n = data_utils.num_samples(x, "x")
-        for start in range(0, n, batch_size):
-            idx = slice(start, start + batch_size)
-            swb = None if sample_weight is None else sample_weight[idx]
-            loss = self.test_step(data_utils.take(x, idx), data_utils.take(y, idx), swb)
-            self._loss_tracker.update_state(loss, sample_weight=min(batch_size, n - start))
-        return self._logs()
 
     # ----------------------------------------------------------- evaluate
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = "auto",
@@ -257,13 +347,12 @@ class Trainer:
         """Loss (and metrics) on ``x, y`` in inference mode.
 
         Returns the loss alone when there are no metrics, else ``[loss, *metrics]``
-        (or a dict with ``return_dict=True``).
+        (or a dict with ``return_dict=True``). Callbacks get the ``on_test_*`` hooks.
         """
         self._require_compiled("evaluate")
-        if y is None:
-            raise ValueError("evaluate() needs targets y.")
-        x, y, sample_weight, _ = self._prepare(x, y, sample_weight, "evaluate")
-        logs = self._evaluate_arrays(x, y, sample_weight, batch_size or 32)
+        data = self._adapter(x, y, sample_weight, batch_size, steps, False, None, "evaluate")
+        cb = CallbackList(list(callbacks or []), model=self, steps=data.num_batches, verbose=0)
+        logs = self._run_test(data, cb)
         if return_dict:
             return logs
         values = list(logs.values())
@@ -272,16 +361,18 @@ class Trainer:
     # ------------------------------------------------------------ predict
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
                 callbacks: Any = None) -> Any:
-        """Outputs for ``x`` in inference mode, as NumPy arrays (a list for several outputs)."""
-        x = data_utils.to_numpy_structure(x, "x", self._float_dtype())
-        n = data_utils.num_samples(x, "x")
-        data_utils.check_finite(x, "x", allow_nan=self._imputes_missing())
-        batch_size = batch_size or 32
+        """Outputs for ``x`` in inference mode, as NumPy arrays (a list or dict for several outputs).
+        Callbacks get the ``on_predict_*`` hooks, ``logs['outputs']`` holding each batch's outputs."""
+        data = self._adapter(x, None, None, batch_size, steps, False, None, "predict")
+        cb = CallbackList(list(callbacks or []), model=self, steps=data.num_batches, verbose=0)
+        cb.on_predict_begin({})
         chunks: list[Any] = []
-        with no_grad():
-            for start in range(0, n, batch_size):
-                out = self(data_utils.take(x, slice(start, start + batch_size)), training=False)
-                chunks.append(map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out))
+        for step, batch in data.epoch():
+            cb.on_predict_batch_begin(step, {})
+            out = to_numpy_outputs(self.predict_step(batch))
+            chunks.append(out)
+            cb.on_predict_batch_end(step, {"outputs": out})
+        cb.on_predict_end({})
         if not chunks:
             raise ValueError("predict() got no samples.")
         first = chunks[0]
@@ -293,17 +384,16 @@ class Trainer:
             return merged
         return np.concatenate(chunks)
 
-    def __call_on_batch(self, fn: Any, x: Any, y: Any, sample_weight: Any, class_weight: Any,
-                        return_dict: bool, what: str) -> Any:
+    # ----------------------------------------------------- one batch each
+    def _on_batch(self, step: Any, x: Any, y: Any, sample_weight: Any, class_weight: Any, return_dict: bool,
+                  what: str) -> Any:
         self._require_compiled(what)
-        x, y, sample_weight, _ = self._prepare(x, y, sample_weight, what)
-        if class_weight is not None:
-            cw = data_utils.class_weights_to_sample_weights(y, class_weight)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
-        self._reset_trackers()
-        loss = fn(x, y, sample_weight)
-        self._loss_tracker.update_state(loss)
-        logs = self._logs()
+        data = self._adapter(x, y, sample_weight, None, None, False, class_weight, what)
+        data.batch_size = max(1, data.num_samples)
+        self.reset_metrics()
+        logs: dict[str, Any] = {}
+        for _, batch in data.epoch():
+            logs = _pythonify(step(batch))
         if return_dict:
             return logs
         values = list(logs.values())
@@ -312,29 +402,58 @@ class Trainer:
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False) -> Any:
         """One gradient update on one batch; returns its loss (and metrics)."""
-        return self.__call_on_batch(self.train_step, x, y, sample_weight, class_weight, return_dict,
-                                    "train_on_batch")
+        return self._on_batch(self.train_step, x, y, sample_weight, class_weight, return_dict, "train_on_batch")
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """Loss (and metrics) on one batch, without updating."""
-        return self.__call_on_batch(self.test_step, x, y, sample_weight, None, return_dict, "test_on_batch")
+        return self._on_batch(self.test_step, x, y, sample_weight, None, return_dict, "test_on_batch")
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch."""
-        return self.predict(x, batch_size=max(1, data_utils.num_samples(
-            data_utils.to_numpy_structure(x, "x"), "x")))
-
-    def reset_metrics(self) -> None:
-        if getattr(self, "compiled", False):
-            self._reset_trackers()
+        data = self._adapter(x, None, None, None, None, False, None, "predict_on_batch")
+        return to_numpy_outputs(self.predict_step((data.x,)))
 
     def get_compile_config(self) -> dict[str, Any] | None:
         return getattr(self, "_compile_config", None)
 
 
-def _jsonable(value: Any) -> bool:
-    import json
+def _compiled_metrics(metrics: Any, weighted_metrics: Any, losses: list[Any], names: list[str]) -> CompiledMetrics:
+    import inspect
 
+    if "weighted_metrics" in inspect.signature(CompiledMetrics).parameters:
+        return CompiledMetrics(metrics, losses, names, weighted_metrics=weighted_metrics)
+    if weighted_metrics:
+        raise NotImplementedError("compile(weighted_metrics=...) is not supported by this CompiledMetrics.")
+    return CompiledMetrics(metrics, losses, names)
+
+
+def _has_loss(compiled_loss: CompiledLoss) -> bool:
+    return any(loss is not None for loss in compiled_loss.losses)
+
+
+def _has_metrics(compiled_metrics: CompiledMetrics) -> bool:
+    return bool(flatten(compiled_metrics.metrics) if compiled_metrics.metrics is not None else
+                [m for m in flatten(compiled_metrics.spec) if m is not None])
+
+
+def _pythonify(logs: Any) -> dict[str, Any]:
+    """Logs as plain floats; nested dicts (a metric whose result is a dict) flattened in."""
+    out: dict[str, Any] = {}
+    for key, value in (logs or {}).items():
+        if isinstance(value, dict):
+            out.update(_pythonify(value))
+            continue
+        if isinstance(value, Tensor):
+            value = value.data
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.item()
+        if isinstance(value, np.generic):
+            value = value.item()
+        out[key] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    return out
+
+
+def _jsonable(value: Any) -> bool:
     try:
         json.dumps(value)
         return True

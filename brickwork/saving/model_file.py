@@ -195,22 +195,13 @@ def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, comp
 
 def _build_from_shape(model: Any, shape: Any, path: str) -> None:
     from brickwork.engine.config import no_grad
-    from brickwork.layers.layer import _map_shapes
+    from brickwork.layers.shapes import map_shapes, shape_from_json
 
     if shape is None:
         raise ValueError(f"{path}: the model was saved unbuilt; cannot restore its weights.")
 
-    def to_tuple(s: Any) -> Any:
-        if isinstance(s, list) and all(d is None or isinstance(d, int) for d in s):
-            return tuple(s)
-        if isinstance(s, list):
-            return [to_tuple(v) for v in s]
-        if isinstance(s, dict):
-            return {k: to_tuple(v) for k, v in s.items()}
-        return s
-
-    shapes = to_tuple(shape)
-    dummy = _map_shapes(lambda s: np.zeros([1 if d is None else d for d in s], model._dtype), shapes)
+    shapes = shape_from_json(shape)
+    dummy = map_shapes(lambda s: np.zeros([1 if d is None else d for d in s], model._dtype), shapes)
     with no_grad():
         model(dummy, training=False)
 

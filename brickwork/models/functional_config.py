@@ -1,13 +1,21 @@
 """Functional models as JSON: each layer's config plus the calls (nodes) that
-connect them, with tensors named ``[layer_name, node_index, tensor_index]``."""
+connect them, with tensors named ``[layer_name, node_index, tensor_index]``.
+
+Constant call arguments keep their Python type through JSON: tuples, slices
+and ``...`` (the index of ``x[:, None, 1:]``) are tagged, since a list index
+means something else to NumPy than a tuple.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from brickwork.layers.input_layer import InputLayer
-from brickwork.layers.symbolic import SymbolicTensor, flatten, map_structure
+from brickwork.layers.symbolic import SymbolicTensor
 from brickwork.saving.serialization import deserialize_layer, serialize_layer
+from brickwork.utils.tree import flatten
 
 
 def _structure_kind(structure: Any) -> Any:
@@ -43,6 +51,18 @@ def functional_config(model: Any) -> dict[str, Any]:
     def encode(x: Any) -> Any:
         if isinstance(x, SymbolicTensor):
             return {"__tensor__": ref(x)}
+        if isinstance(x, tuple):
+            return {"__tuple__": [encode(v) for v in x]}
+        if isinstance(x, list):
+            return [encode(v) for v in x]
+        if isinstance(x, dict):
+            return {k: encode(v) for k, v in x.items()}
+        if isinstance(x, slice):
+            return {"__slice__": [x.start, x.stop, x.step]}
+        if x is Ellipsis:
+            return {"__ellipsis__": True}
+        if isinstance(x, np.generic):
+            return x.item()
         return x
 
     layers = []
@@ -50,7 +70,7 @@ def functional_config(model: Any) -> dict[str, Any]:
         entry = serialize_layer(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
-            {"args": map_structure(encode, list(node.args)), "kwargs": map_structure(encode, node.kwargs)}
+            {"args": [encode(a) for a in node.args], "kwargs": encode(node.kwargs)}
             for node in layer._inbound_nodes if id(node) in node_ids and not isinstance(layer, InputLayer)
         ]
         layers.append(entry)
@@ -84,6 +104,12 @@ def functional_from_config(cls: Any, config: dict[str, Any], custom_objects: Any
     def decode(x: Any) -> Any:
         if isinstance(x, dict) and "__tensor__" in x:
             return tensors[tuple(x["__tensor__"])]
+        if isinstance(x, dict) and "__tuple__" in x:
+            return tuple(decode(v) for v in x["__tuple__"])
+        if isinstance(x, dict) and "__slice__" in x:
+            return slice(*x["__slice__"])
+        if isinstance(x, dict) and "__ellipsis__" in x:
+            return Ellipsis
         if isinstance(x, dict):
             return {k: decode(v) for k, v in x.items()}
         if isinstance(x, list):

@@ -1,0 +1,227 @@
+"""One data path for ``fit`` / ``evaluate`` / ``predict``.
+
+Whatever the user passes — NumPy arrays, lists or dicts of arrays, pandas
+DataFrames, a Python generator, or a :class:`~brickwork.utils.PyDataset` /
+``Sequence`` — becomes a :class:`DataAdapter` that yields batches packed as
+Keras packs them: ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``. Arrays
+are checked, flattened and cast once (each input to its ``Input``'s dtype when
+the model declares one; integers stay integers), then shuffled and sliced per
+epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from brickwork.engine.random import generator
+from brickwork.models import data as data_utils
+from brickwork.utils.tree import flatten, map_structure, pack_sequence_as
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> tuple[Any, ...]:
+    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` — what ``train_step(data)`` receives."""
+    if y is None and sample_weight is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
+    """The inverse of :func:`pack_x_y_sample_weight`; anything that is not a 1-3 tuple is ``x``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"Data should be (x,), (x, y) or (x, y, sample_weight); got a tuple of {len(data)} items.")
+
+
+def _is_batch_sequence(x: Any) -> bool:
+    """A PyDataset / Sequence: indexable batches with a length."""
+    return hasattr(x, "__getitem__") and hasattr(x, "__len__") and not isinstance(
+        x, (np.ndarray, list, tuple, dict)) and not hasattr(x, "to_numpy")
+
+
+def _is_generator(x: Any) -> bool:
+    return hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(
+        x, (np.ndarray, list, tuple, dict, str)) and not hasattr(x, "to_numpy") and not _is_batch_sequence(x))
+
+
+class DataAdapter:
+    """Batches for one of ``fit``/``evaluate``/``predict``.
+
+    Args:
+        x, y, sample_weight: The data (see module docstring).
+        batch_size: Rows per batch for arrays (default 32).
+        steps: Batches per epoch (default: all of them).
+        shuffle: Reshuffle array rows (or a PyDataset's batch order) every epoch.
+        class_weight: ``{class: weight}``, turned into sample weights.
+        input_dtypes: Each model input's dtype (``None`` where unknown), for the one cast.
+        float_dtype: The float type of everything else.
+        allow_nan: The model imputes missing values itself (NaN allowed in x).
+        what: The calling method's name, for error messages.
+    """
+
+    def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int | None = None,
+                 steps: int | None = None, shuffle: bool = False, class_weight: dict[int, float] | None = None,
+                 input_dtypes: list[Any] | None = None, float_dtype: Any = np.float32, allow_nan: bool = False,
+                 what: str = "fit") -> None:
+        if x is None:
+            raise ValueError(f"{what}() needs input data x.")
+        self.what, self.float_dtype, self.allow_nan = what, np.dtype(float_dtype), allow_nan
+        self.input_dtypes, self.class_weight = input_dtypes, class_weight
+        self.shuffle = bool(shuffle)
+        self.steps = None if steps is None else int(steps)
+        if batch_size is not None and int(batch_size) <= 0:
+            raise ValueError(f"{what}(): batch_size must be positive; got {batch_size}.")
+        self.batch_size = 32 if batch_size is None else int(batch_size)
+        self.kind = "sequence" if _is_batch_sequence(x) else ("generator" if _is_generator(x) else "arrays")
+        if self.kind != "arrays":
+            if y is not None or sample_weight is not None:
+                raise ValueError(f"{what}(): when x is a generator or a PyDataset, it must yield the targets "
+                                 "itself; do not pass y or sample_weight.")
+            self.source = x
+            self._iterator: Iterator[Any] | None = None
+            return
+        self.x = self._convert_x(x)
+        self.num_samples = data_utils.num_samples(self.x, "x")
+        data_utils.check_finite(self.x, "x", allow_nan=allow_nan)
+        self.y = None
+        if y is not None:
+            self.y = data_utils.to_numpy_structure(y, "y", self.float_dtype)
+            ny = data_utils.num_samples(self.y, "y")
+            if ny != self.num_samples:
+                raise ValueError(
+                    f"{what}(): x and y have different numbers of samples: x has {self.num_samples} "
+                    f"(shapes {[a.shape for a in flatten(self.x)]}), y has {ny} "
+                    f"(shapes {[a.shape for a in flatten(self.y)]})."
+                )
+            data_utils.check_finite(self.y, "y")
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            if len(sample_weight) != self.num_samples:
+                raise ValueError(f"{what}(): sample_weight has {len(sample_weight)} entries for "
+                                 f"{self.num_samples} samples.")
+        if class_weight is not None:
+            if self.y is None:
+                raise ValueError(f"{what}(): class_weight needs targets y.")
+            cw = data_utils.class_weights_to_sample_weights(self.y, class_weight)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        self.sample_weight = sample_weight
+
+    def _convert_x(self, x: Any) -> Any:
+        x = data_utils.to_numpy_structure(x, "x", None)
+        leaves = flatten(x)
+        dtypes = self.input_dtypes if self.input_dtypes and len(self.input_dtypes) == len(leaves) else None
+
+        def cast(a: np.ndarray, dt: Any) -> np.ndarray:
+            if a.dtype.kind == "b":
+                return a.astype(self.float_dtype if dt is None or np.dtype(dt).kind not in "fiu" else dt)
+            if dt is not None and np.dtype(dt).kind in "fiub" and a.dtype.kind in "fiu":
+                return a.astype(dt, copy=False)
+            if a.dtype.kind == "f" and a.dtype != self.float_dtype and dt is None:
+                return a.astype(self.float_dtype)
+            return a
+
+        cast_leaves = [cast(a, None if dtypes is None else dtypes[i]) for i, a in enumerate(leaves)]
+        return pack_sequence_as(x, cast_leaves)
+
+    # ------------------------------------------------------------- batches
+    @property
+    def num_batches(self) -> int | None:
+        """Batches per epoch, or ``None`` for a generator without ``steps``."""
+        if self.steps is not None:
+            return self.steps
+        if self.kind == "arrays":
+            return math.ceil(self.num_samples / self.batch_size)
+        if self.kind == "sequence":
+            return len(self.source)
+        return None
+
+    def _standardize_batch(self, batch: Any) -> tuple[Any, ...]:
+        x, y, sw = unpack_x_y_sample_weight(batch)
+        x = self._convert_x(x)
+        if y is not None:
+            y = data_utils.to_numpy_structure(y, "y", self.float_dtype)
+        if sw is not None:
+            sw = np.asarray(sw, dtype=np.float64)
+        if self.class_weight is not None and y is not None:
+            cw = data_utils.class_weights_to_sample_weights(y, self.class_weight)
+            sw = cw if sw is None else sw * cw
+        return pack_x_y_sample_weight(x, y, sw)
+
+    def epoch(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """``(step, data)`` for one epoch."""
+        if self.kind == "arrays":
+            yield from self._array_epoch()
+        elif self.kind == "sequence":
+            order = np.arange(len(self.source))
+            if self.shuffle:
+                order = generator().permutation(order)
+            n = len(order) if self.steps is None else min(self.steps, len(order))
+            for step in range(n):
+                yield step, self._standardize_batch(self.source[int(order[step])])
+            if hasattr(self.source, "on_epoch_end"):
+                self.source.on_epoch_end()
+        else:
+            if self._iterator is None:
+                self._iterator = iter(self.source)
+            step = 0
+            while self.steps is None or step < self.steps:
+                try:
+                    batch = next(self._iterator)
+                except StopIteration:
+                    self._iterator = None
+                    if step == 0:
+                        raise ValueError(f"{self.what}(): the generator yielded no batch.") from None
+                    return
+                yield step, self._standardize_batch(batch)
+                step += 1
+
+    def _array_epoch(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        n, bs = self.num_samples, self.batch_size
+        order = generator().permutation(n) if self.shuffle else None
+        for step in range(self.num_batches):
+            start = (step * bs) % n
+            idx = slice(start, min(start + bs, n)) if order is None else order[start:start + bs]
+            x = data_utils.take(self.x, idx)
+            y = None if self.y is None else data_utils.take(self.y, idx)
+            sw = None if self.sample_weight is None else self.sample_weight[idx]
+            yield step, pack_x_y_sample_weight(x, y, sw)
+
+    def split_validation(self, fraction: float) -> DataAdapter:
+        """Keras's ``validation_split``: move the *last* ``fraction`` of the rows, before shuffling,
+        into a new adapter (arrays only)."""
+        if self.kind != "arrays":
+            raise ValueError(f"{self.what}(): validation_split needs array data; with a generator or PyDataset "
+                             "pass validation_data instead.")
+        x, y, sw, vx, vy, vsw = data_utils.split_validation(self.x, self.y, self.sample_weight, fraction)
+        self.x, self.y, self.sample_weight = x, y, sw
+        self.num_samples = data_utils.num_samples(x, "x")
+        val = object.__new__(DataAdapter)
+        val.__dict__.update(self.__dict__)
+        val.x, val.y, val.sample_weight, val.shuffle, val.steps = vx, vy, vsw, False, None
+        val.num_samples = data_utils.num_samples(vx, "x")
+        return val
+
+
+def batch_size_of(x: Any) -> int:
+    """Rows in a batch: the first axis of its first array."""
+    leaves = [leaf for leaf in flatten(x) if leaf is not None]
+    return int(np.shape(leaves[0])[0]) if leaves else 0
+
+
+def to_numpy_outputs(outputs: Any) -> Any:
+    """A batch of model outputs as NumPy arrays (same structure)."""
+    return map_structure(lambda t: t.data if hasattr(t, "data") and not isinstance(t, np.ndarray) else
+                         np.asarray(t), outputs)
