@@ -24,6 +24,7 @@ from brickwork.functions.activations import (
 )
 from brickwork.functions.arithmetic import add, divide, multiply, negative, power, square, subtract
 from brickwork.functions.convolution import conv2d, conv2d_transpose
+from brickwork.functions.convolution3d import conv3d
 from brickwork.functions.crossentropy import (
     sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits,
@@ -31,9 +32,11 @@ from brickwork.functions.crossentropy import (
 )
 from brickwork.functions.dropout import dropout
 from brickwork.functions.elementwise import abs, clip, exp, log, maximum, minimum, sqrt, where
+from brickwork.functions.image import crop, resize
 from brickwork.functions.linalg import linear, matmul
 from brickwork.functions.normalization import batch_norm, layer_norm
 from brickwork.functions.pooling import avg_pool2d, max_pool2d, pad
+from brickwork.functions.pooling3d import avg_pool3d, max_pool3d
 from brickwork.functions.reduction import max, mean, min, sum
 from brickwork.functions.shape import (
     broadcast_to,
@@ -60,4 +63,34 @@ __all__ = [
     "sigmoid", "sigmoid_cross_entropy_with_logits", "silu", "softmax",
     "softmax_cross_entropy_with_logits", "softplus", "softsign", "sparse_softmax_cross_entropy_with_logits",
     "split", "sqrt", "square", "squeeze", "stack", "subtract", "sum", "tanh", "transpose", "where",
+    "crop", "resize", "conv3d", "avg_pool3d", "max_pool3d",
 ]
+
+# ops primitives (brickwork.ops): trigonometric, special, cumulative, aggregation, indexing, einsum
+from brickwork.functions.aggregation import logsumexp, prod  # noqa: E402
+from brickwork.functions.cumulative import cumprod, cumsum  # noqa: E402
+from brickwork.functions.einsum import einsum  # noqa: E402
+from brickwork.functions.indexing import take, take_along_axis  # noqa: E402
+from brickwork.functions.special import erf, expm1, log1p  # noqa: E402
+from brickwork.functions.trigonometric import (  # noqa: E402
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    cos,
+    cosh,
+    sin,
+    sinh,
+    tan,
+)
+
+__all__ += [
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "cos", "cosh", "cumprod", "cumsum",
+    "einsum", "erf", "expm1", "log1p", "logsumexp", "prod", "sin", "sinh", "take", "take_along_axis", "tan",
+]
+from brickwork.functions.singular_values import singular_values  # noqa: E402
+
+__all__ += ["singular_values"]

@@ -174,3 +174,106 @@ class LayerNormalization(_ScaleShift):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+class UnitNormalization(Layer):
+    r"""Scales each sample to unit L2 norm over ``axis``:
+    :math:`y = x / \sqrt{\max(\sum_{axis} x^2,\ 10^{-24})}`
+    (Keras: :math:`x \cdot \min(1/\sqrt{\sum x^2},\ 10^{12})`, the same).
+
+    Args:
+        axis: An int or a list of ints (default -1).
+
+    Input shape: any. Output shape: the input's.
+    """
+
+    def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis = axis if isinstance(axis, int) else [int(a) for a in axis]
+        self.supports_masking = True
+
+    def call(self, inputs):
+        axes = _axes(self.axis, inputs.ndim)
+        square_sum = F.sum(inputs * inputs, axis=axes, keepdims=True)
+        return inputs / F.sqrt(F.maximum(square_sum, np.asarray(1e-24, inputs.dtype)))
+
+    def compute_output_shape(self, input_shape):
+        for a in [self.axis] if isinstance(self.axis, int) else self.axis:
+            if not -len(input_shape) <= a < len(input_shape):
+                raise ValueError(f"UnitNormalization '{self.name}': axis {a} is out of range for input shape "
+                                 f"{tuple(input_shape)}.")
+        return input_shape
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["axis"] = self.axis
+        return cfg
+
+
+class GroupNormalization(_ScaleShift):
+    r"""Group normalisation (Wu & He 2018): the channels of each sample are split into ``groups``
+    and each group is normalised over its channels and every non-batch axis, then scaled and
+    shifted per channel. ``groups = 1`` is layer normalisation over all axes, ``groups = -1``
+    (one channel per group) instance normalisation. The same in training and inference.
+
+    .. math:: y = \gamma_c\, \frac{x - \mu_{n,g}}{\sqrt{\sigma^2_{n,g} + \epsilon}} + \beta_c
+
+    Args:
+        groups: Number of groups (default 32; must divide the channels; -1: one per channel).
+        axis: The channel axis (default -1).
+        epsilon: Added to the variance (default 1e-3).
+        center, scale, initializers, regularizers, constraints: as ``LayerNormalization``.
+
+    Input shape: any rank >= 2 with the channel axis known. Output shape: the input's.
+    Weights: ``gamma (channels,)``, ``beta (channels,)``.
+    """
+
+    def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(groups, int) or (groups <= 0 and groups != -1):
+            raise ValueError(f"GroupNormalization '{self.name}': groups must be a positive integer or -1; "
+                             f"got {groups!r}.")
+        self.groups, self.axis, self.epsilon = groups, int(axis), float(epsilon)
+        self._init_scale_shift(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                               gamma_regularizer, beta_constraint, gamma_constraint)
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        if not -ndim <= self.axis < ndim:
+            raise ValueError(f"GroupNormalization '{self.name}': axis {self.axis} is out of range for input shape "
+                             f"{tuple(input_shape)}.")
+        dim = input_shape[self.axis]
+        if dim is None:
+            raise ValueError(f"GroupNormalization '{self.name}': axis {self.axis} of the input must be known; got "
+                             f"shape {tuple(input_shape)}.")
+        if self.groups == -1:
+            self.groups = dim
+        if dim < self.groups or dim % self.groups:
+            raise ValueError(f"GroupNormalization '{self.name}': groups={self.groups} must divide the {dim} "
+                             f"channels of axis {self.axis} (input shape {tuple(input_shape)}).")
+        self._channel_axis = self.axis % ndim
+        # the grouped shape inserts the group axis before the channels: (..., groups, channels / groups, ...)
+        self._bshape = tuple([1] * self._channel_axis + [self.groups, dim // self.groups]
+                             + [1] * (ndim - self._channel_axis - 1))
+        self._add_scale_shift((dim,))
+        self.input_spec = InputSpec(ndim=ndim, axes={self.axis: dim})
+        self.built = True
+
+    def call(self, inputs):
+        shape = tuple(inputs.shape)
+        c = self._channel_axis
+        grouped = F.reshape(inputs, shape[:c] + (self.groups, shape[c] // self.groups) + shape[c + 1:])
+        axes = tuple(a for a in range(1, len(shape) + 1) if a != c)
+        gamma, beta = self._param(self.gamma, 1.0, inputs.dtype), self._param(self.beta, 0.0, inputs.dtype)
+        return F.reshape(F.layer_norm(grouped, gamma, beta, axes, self.epsilon), shape)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"groups": self.groups, "axis": self.axis})
+        return cfg

@@ -6,5 +6,7 @@ from brickwork.layers.preprocessing.encoding import CategoryEncoding
 from brickwork.layers.preprocessing.imputation import Imputation
 from brickwork.layers.preprocessing.lookup import IntegerLookup, StringLookup
 from brickwork.layers.preprocessing.normalization import Normalization
+from brickwork.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["CategoryEncoding", "Discretization", "Imputation", "IntegerLookup", "Normalization", "StringLookup"]
+__all__ = ["CategoryEncoding", "Discretization", "Imputation", "IntegerLookup", "Normalization", "StringLookup",
+           "TextVectorization"]
