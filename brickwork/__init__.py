@@ -5,20 +5,25 @@ follows Keras 3 (``layers``, ``models``, ``compile``/``fit``) and PyTorch-style
 subclassing. ``import brickwork`` needs only NumPy.
 """
 
-from brickwork import _openblas  # noqa: F401, I001  (must run before NumPy loads OpenBLAS; see its docstring)
+from brickwork import platform  # noqa: F401, I001  (must run before NumPy loads OpenBLAS; see its docstring)
 from brickwork import (
     activations,
     applications,
+    backend,
     callbacks,
+    config,
     constraints,
+    datasets,
     functions,
     initializers,
     layers,
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     plot,  # noqa: F401  (matplotlib is imported only when a figure is drawn)
+    random,
     regularizers,
     saving,
     text,
@@ -35,18 +40,19 @@ from brickwork.engine import (
     set_floatx,
     set_seed,
 )
+from brickwork.engine.function import grad
 from brickwork.engine.gradcheck import gradcheck
 from brickwork.engine.variable import Variable
-from brickwork.layers import Input
+from brickwork.layers import Input, InputSpec, Layer
 from brickwork.models import Model, Sequential, load_model
 from brickwork.utils import io  # noqa: F401
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Function", "Input", "Model", "Sequential", "Tensor", "Variable", "activations", "applications", "as_tensor",
-    "callbacks",
-    "constraints", "enable_grad", "floatx", "functions", "grad_enabled", "gradcheck", "initializers", "layers",
-    "load_model", "losses", "metrics", "models", "no_grad", "optimizers", "regularizers", "saving",
-    "plot", "set_floatx", "set_seed", "text", "utils",
+    "Function", "Input", "InputSpec", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
+    "applications", "as_tensor", "backend", "callbacks", "config", "constraints", "datasets", "enable_grad",
+    "floatx", "functions", "grad", "grad_enabled", "gradcheck", "initializers", "layers", "load_model", "losses",
+    "metrics", "models", "no_grad", "ops", "optimizers", "plot", "random", "regularizers", "saving", "set_floatx",
+    "set_seed", "text", "utils",
 ]

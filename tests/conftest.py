@@ -19,10 +19,18 @@ settings.load_profile("brickwork")
 
 @pytest.fixture(autouse=True)
 def _fresh_session():
-    """Each test starts with fresh layer names and a fixed seed."""
+    """Each test starts with fresh layer names, a fixed seed, and the registry as it was
+    (a class one test registers must not answer another test's lookup)."""
+    from brickwork.saving import registry
+
+    tables = [registry._REGISTRY, registry._CUSTOM_OBJECTS, registry._REGISTERED_NAMES]
+    saved = [dict(t) for t in tables]
     bw.utils.clear_session()
     bw.set_seed(1234)
     yield
+    for table, before in zip(tables, saved):
+        table.clear()
+        table.update(before)
 
 
 @pytest.fixture

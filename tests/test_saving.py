@@ -31,7 +31,7 @@ def trained_sequential():
     return model, x, y
 
 
-@pytest.mark.parametrize("filename", ["model.brick", "checkpoint.keras", "weights-no-extension"])
+@pytest.mark.parametrize("filename", ["model.brick", "checkpoint.bw", "weights-no-extension"])
 def test_sequential_roundtrip_any_file_name(tmp_path, filename):
     model, x, y = trained_sequential()
     path = tmp_path / filename

@@ -1,13 +1,15 @@
 """Small real datasets from packages that ship them (optional extras), and Keras's datasets
 read from Keras's local cache: ``brickwork.datasets.mnist.load_data()`` and so on for
 ``fashion_mnist``, ``cifar10``, ``cifar100``, ``imdb``, ``reuters`` and ``boston_housing``
-(import them as submodules; nothing is ever downloaded)."""
+(nothing is ever downloaded)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+
+from brickwork.datasets import boston_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters
 
 
 def load_digits_split(test_size: float = 0.2, seed: int = 0) -> tuple[Any, Any, Any, Any]:
@@ -26,3 +28,6 @@ def load_digits_split(test_size: float = 0.2, seed: int = 0) -> tuple[Any, Any, 
     x = (digits.data / 16.0).astype(np.float32)
     y = digits.target.astype(np.int64)
     return tuple(train_test_split(x, y, test_size=test_size, stratify=y, random_state=seed))
+
+
+__all__ = ["boston_housing", "cifar10", "cifar100", "fashion_mnist", "imdb", "load_digits_split", "mnist", "reuters"]

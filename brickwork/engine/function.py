@@ -80,8 +80,13 @@ def _constant(value: Any, dtype: np.dtype | None) -> Tensor:
     return Tensor(as_array(arr))
 
 
-def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None:
-    """Accumulate :math:`\\partial\\,\\text{root}/\\partial x` into ``x.grad`` for every leaf."""
+def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False,
+                 capture: dict[int, Any] | None = None) -> None:
+    """Accumulate :math:`\\partial\\,\\text{root}/\\partial x` into ``x.grad`` for every leaf.
+
+    With ``capture`` (``{id(tensor): None}``) no ``.grad`` is written: the gradient
+    reaching each listed tensor — leaf or not — is summed into ``capture`` instead.
+    """
     if not root.requires_grad:
         raise RuntimeError(
             "backward() called on a tensor that does not require grad "
@@ -97,8 +102,11 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> 
         g = as_array(grad.data if isinstance(grad, Tensor) else grad, root.data.dtype)
         if g.shape != root.shape:
             raise ValueError(f"backward(grad=...) has shape {g.shape} but the tensor has shape {root.shape}.")
+    if capture is not None and id(root) in capture:
+        capture[id(root)] = g.copy()
     if root.creator is None:
-        _accumulate_leaf(root, g)
+        if capture is None:
+            _accumulate_leaf(root, g)
         return
 
     pending: dict[tuple[int, int], np.ndarray] = {}
@@ -147,9 +155,12 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> 
                 )
             if gx.dtype != x.data.dtype:
                 gx = gx.astype(x.data.dtype)
+            if capture is not None and id(x) in capture:
+                capture[id(x)] = gx.copy() if capture[id(x)] is None else capture[id(x)] + gx
             creator = x.creator
             if creator is None:
-                _accumulate_leaf(x, gx)
+                if capture is None:
+                    _accumulate_leaf(x, gx)
                 continue
             key = (id(creator), x._out_index)
             if key in pending:
@@ -166,3 +177,25 @@ def _accumulate_leaf(x: Tensor, g: np.ndarray) -> None:
         x.grad = g.copy()  # never alias a buffer that another leaf may also receive
     else:
         x.grad = x.grad + g
+
+
+def grad(outputs: Tensor, inputs: Any, grad_outputs: Any = None, retain_graph: bool = False) -> Any:
+    """:math:`\\partial\\,\\text{outputs}/\\partial x` for each tensor ``x`` of ``inputs``
+    (PyTorch's ``torch.autograd.grad``), without touching any ``.grad``.
+
+    ``inputs`` is a tensor or a list of tensors that the graph of ``outputs`` uses
+    (leaves made with ``requires_grad=True`` — such as an input image for a saliency
+    map — or intermediate tensors, such as a convolution's feature maps for Grad-CAM).
+    Returns NumPy arrays in the same structure; an input the output does not depend
+    on gets zeros. ``outputs`` must be a single-element tensor unless
+    ``grad_outputs`` gives :math:`\\partial L/\\partial\\,\\text{outputs}`.
+    """
+    single = isinstance(inputs, Tensor)
+    targets = [inputs] if single else list(inputs)
+    for t in targets:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad(): inputs must be tensors; got {type(t).__name__}.")
+    capture: dict[int, Any] = {id(t): None for t in targets}
+    run_backward(outputs, grad_outputs, retain_graph, capture=capture)
+    grads = [np.zeros_like(t.data) if capture[id(t)] is None else capture[id(t)] for t in targets]
+    return grads[0] if single else grads

@@ -1,5 +1,6 @@
 """Layers with Keras 3 names, arguments, defaults and weight layouts."""
 
+from brickwork.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from brickwork.layers.attention import AdditiveAttention, Attention
 from brickwork.layers.augmentation import (
     RandomFlip,
@@ -18,8 +19,10 @@ from brickwork.layers.convolutional import (
     DepthwiseConv2D,
     SeparableConv2D,
 )
+from brickwork.layers.convolutional3d import Conv1DTranspose, Conv3D
 from brickwork.layers.core import Activation, Dense, Identity, Lambda, Masking
 from brickwork.layers.embedding import Embedding
+from brickwork.layers.image_preprocessing import CenterCrop, RandomBrightness, RandomContrast, RandomCrop, Resizing
 from brickwork.layers.input_layer import Input, InputLayer
 from brickwork.layers.layer import InputSpec, Layer
 from brickwork.layers.merge import (
@@ -40,7 +43,13 @@ from brickwork.layers.merge import (
     multiply,
     subtract,
 )
-from brickwork.layers.normalization import BatchNormalization, LayerNormalization
+from brickwork.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
+from brickwork.layers.operation import Operation
 from brickwork.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -59,6 +68,7 @@ from brickwork.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from brickwork.layers.pooling3d import AveragePooling3D, AvgPool3D, MaxPool3D, MaxPooling3D
 from brickwork.layers.preprocessing import (
     CategoryEncoding,
     Discretization,
@@ -66,6 +76,7 @@ from brickwork.layers.preprocessing import (
     IntegerLookup,
     Normalization,
     StringLookup,
+    TextVectorization,
 )
 from brickwork.layers.recurrent import (
     GRU,
@@ -99,6 +110,7 @@ from brickwork.layers.reshaping import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from brickwork.layers.reshaping3d import Cropping3D, UpSampling3D, ZeroPadding3D
 
 __all__ = [
     "CategoryEncoding", "Discretization", "Imputation", "IntegerLookup", "Normalization", "StringLookup",
@@ -114,6 +126,10 @@ __all__ = [
     "Activation", "ActivityRegularization", "Add", "Average", "BatchNormalization", "Concatenate", "Dense",
     "Dot", "Dropout", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "Identity", "Input",
     "InputLayer", "InputSpec", "Lambda", "Layer", "LayerNormalization", "Masking", "Maximum", "Minimum",
-    "Multiply", "Permute", "RepeatVector", "Reshape", "Subtract", "add", "average", "concatenate", "dot",
+    "Multiply", "Operation", "Permute", "RepeatVector", "Reshape", "Subtract", "add", "average", "concatenate", "dot",
     "maximum", "minimum", "multiply", "subtract",
+    "ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax", "Conv1DTranspose", "Conv3D", "AveragePooling3D", "AvgPool3D",
+    "MaxPool3D", "MaxPooling3D", "Cropping3D", "UpSampling3D", "ZeroPadding3D", "UnitNormalization",
+    "GroupNormalization", "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "Resizing",
+    "TextVectorization",
 ]

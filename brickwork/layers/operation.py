@@ -1,10 +1,11 @@
-"""Python operators on symbolic tensors, recorded as graph nodes.
+"""Python operators and ``brickwork.ops`` calls on symbolic tensors, recorded as graph nodes.
 
 ``(tokens != 0)[:, None, :]`` on a symbolic ``tokens`` records two nodes of
 :class:`Operation`: ``ne(tokens, 0)`` and ``getitem(that, (slice(None), None,
-slice(None)))``. Run on data, each applies the same Python operator to
-brickwork tensors, whose operators are differentiable primitives; saved, each
-is the operator's name and its constant arguments, so loading one runs no code.
+slice(None)))``; ``ops.sum(x, axis=1)`` records ``ops.sum`` with ``axis=1``.
+Run on data, each applies the same operator or op to brickwork tensors, whose
+operators are differentiable primitives; saved, each is the operator's name and
+its constant arguments, so loading one runs no code.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from brickwork.engine import dispatch
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.layer import Layer
+from brickwork.layers.symbolic import is_symbolic
 
 OPERATORS = frozenset({
     "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and_", "or_", "xor",
@@ -21,12 +24,26 @@ OPERATORS = frozenset({
 })
 
 
+def _resolve(op: str) -> Any:
+    if op in OPERATORS:
+        return getattr(operator, op)
+    if op.startswith("ops."):
+        from brickwork import ops
+
+        name = op[4:]
+        if name in ops.__all__ and callable(getattr(ops, name, None)):
+            return getattr(ops, name)
+    raise ValueError(f"Operation: unknown operator {op!r}; known: Python's {sorted(OPERATORS)} "
+                     "and 'ops.<name>' for the names of brickwork.ops.")
+
+
 class Operation(Layer):
-    """A layer that applies one Python operator (``operator.<op>``) to its arguments.
+    """A layer that applies one Python operator (``operator.<op>``) or one
+    ``brickwork.ops`` function (``'ops.<name>'``) to its arguments.
 
     Args:
         op: The operator's name in Python's :mod:`operator` module (``'add'``,
-            ``'ne'``, ``'getitem'``, ...).
+            ``'ne'``, ``'getitem'``, ...) or ``'ops.'`` + a name of :mod:`brickwork.ops`.
 
     Output shape:
         Whatever the operator gives on tensors of the input shapes.
@@ -35,25 +52,28 @@ class Operation(Layer):
     _warns_on_mask = False
 
     def __init__(self, op: str, **kwargs: Any) -> None:
-        if op not in OPERATORS:
-            raise ValueError(f"Operation: unknown operator {op!r}; known: {sorted(OPERATORS)}.")
+        fn = _resolve(op)
         super().__init__(**kwargs)
         self.op = op
-        self._fn = getattr(operator, op)
+        self._fn = fn
         self.built = True
 
     def _to_tensor(self, x: Any) -> Any:
         return x  # constants stay constants; tensors keep their dtype (operators are dtype-preserving)
 
-    def call(self, x: Any, *rest: Any) -> Any:
-        if not isinstance(x, Tensor) and not any(isinstance(r, Tensor) for r in rest):
+    def call(self, x: Any, *rest: Any, **kwargs: Any) -> Any:
+        if self.op in OPERATORS and not isinstance(x, Tensor) and not any(isinstance(r, Tensor) for r in rest):
             x = Tensor(x)
-        return self._fn(x, *rest)
+        return self._fn(x, *rest, **kwargs)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "op": self.op}
 
 
-def record_operation(op: str, args: tuple[Any, ...]) -> Any:
-    """Record ``operator.<op>(*args)`` on symbolic tensors; returns the symbolic result."""
-    return Operation(op, name=None)(*args)
+def record_operation(op: str, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:
+    """Record ``operator.<op>(*args)`` (or ``ops.<name>(*args, **kwargs)``) on symbolic tensors;
+    returns the symbolic result."""
+    return Operation(op)(*args, **(kwargs or {}))
+
+
+dispatch.set_recorder(is_symbolic, record_operation)

@@ -93,19 +93,41 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, print_fn=print_fn, show_trainable=show_trainable)
 
     def save(self, filepath: Any, overwrite: bool = True, include_optimizer: bool = True) -> None:
-        """Save architecture, weights and optimizer state to one file (see :mod:`brickwork.saving`)."""
+        """Save architecture, weights and optimizer state to one file (see :mod:`brickwork.saving`).
+
+        A path ending in ``.keras`` writes Keras 3's format (a file Keras loads); any
+        other path writes brickwork's own.
+        """
+        if _is_keras_file(filepath):
+            from brickwork.saving.keras_file import save_keras_model
+
+            save_keras_model(self, filepath, overwrite=overwrite)
+            return
         from brickwork.saving.model_file import save_model
 
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
-        """Save only the weights (atomically)."""
+        """Save only the weights (atomically); ``*.weights.h5`` in Keras 3's layout."""
+        if _is_keras_weights(filepath):
+            from brickwork.saving.keras_file import save_keras_weights
+
+            save_keras_weights(self, filepath, overwrite=overwrite)
+            return
         from brickwork.saving.model_file import save_weights
 
         save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: Any) -> None:
-        """Load weights saved by :meth:`save_weights` or :meth:`save`."""
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
+        """Load weights saved by :meth:`save_weights` or :meth:`save` — or by Keras 3
+        (``*.weights.h5``, matched by Keras's attribute paths)."""
+        if skip_mismatch:
+            raise NotImplementedError("load_weights(skip_mismatch=True) is not supported: shapes must match.")
+        if _is_keras_weights(filepath):
+            from brickwork.saving.keras_file import load_keras_weights
+
+            load_keras_weights(self, filepath)
+            return
         from brickwork.saving.model_file import load_weights
 
         load_weights(self, filepath)
@@ -119,6 +141,18 @@ class Model(Trainer, Layer):
             target = cls if issubclass(cls, Functional) else (Functional if cls is Model else _functional_subclass(cls))
             return functional_from_config(target, config, custom_objects=custom_objects, safe_mode=safe_mode)
         return super().from_config(config)
+
+
+def _is_keras_file(path: Any) -> bool:
+    import os
+
+    return os.fspath(path).endswith(".keras")
+
+
+def _is_keras_weights(path: Any) -> bool:
+    import os
+
+    return os.fspath(path).endswith((".weights.h5", ".h5"))
 
 
 def _functional_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:

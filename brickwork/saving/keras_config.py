@@ -131,7 +131,15 @@ def _lookup_class(entry: dict[str, Any], custom_objects: Any) -> tuple[str, Any]
         try:
             return reg, lookup(reg, custom_objects, kind="layer class")
         except ValueError:
-            pass
+            if ">" not in reg:
+                raise
+            # a user class of Keras ('package>Name'): only a brickwork layer of the same name stands in for it
+            cls = lookup(entry["class_name"], custom_objects, kind="layer class")
+            if not getattr(cls, "__module__", "").startswith("brickwork."):
+                raise ValueError(f"Unknown layer class {reg!r} in a saved configuration: register it with "
+                                 f"register_keras_serializable(package={reg.split('>')[0]!r}) or pass "
+                                 f"custom_objects={{{reg!r}: ...}}.") from None
+            return entry["class_name"], cls
     return entry["class_name"], lookup(entry["class_name"], custom_objects, kind="layer class")
 
 
