@@ -74,6 +74,7 @@ class Layer:
 
     _call_params: dict[type, frozenset[str]] = {}
     _accepts_strings = False  # lookup layers take text/object inputs; every other layer refuses them
+    _warns_on_mask = True  # Keras's warning when a mask reaches a layer that cannot pass it on
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
                  input_shape: Any = None, input_dim: int | None = None, batch_size: int | None = None,
