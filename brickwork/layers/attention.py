@@ -114,12 +114,13 @@ class Attention(_BaseAttention):
         self.built = True
 
     def _scores(self, query, key):
-        if self.score_mode == "concat":
-            s = F.sum(F.tanh(F.expand_dims(query, 2) + F.expand_dims(key, 1)), axis=-1)
-            s = s * self.concat_score_weight
-        else:
-            q = F.matmul(query, self.attention_kernel) if self.score_mode == "general" else query
-            s = F.matmul(q, F.transpose(key, (0, 2, 1)))
+        if self.score_mode == "concat":  # Keras: w * sum(tanh(scale * (q + k))), the scale inside the tanh
+            pairs = F.expand_dims(query, 2) + F.expand_dims(key, 1)
+            if self.scale is not None:
+                pairs = pairs * self.scale
+            return F.sum(F.tanh(pairs), axis=-1) * self.concat_score_weight
+        q = F.matmul(query, self.attention_kernel) if self.score_mode == "general" else query
+        s = F.matmul(q, F.transpose(key, (0, 2, 1)))
         if self.scale is not None:
             s = s * self.scale
         return s

@@ -42,6 +42,7 @@ class Embedding(Layer):
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = mask_zero
+        self.supports_masking = bool(mask_zero)  # as Keras: only a mask-making Embedding takes part in masking
         self.input_length = input_length
         self._initial_weights = None if weights is None else np.asarray(weights)
         if self._initial_weights is not None and self._initial_weights.shape != (self.input_dim, self.output_dim):

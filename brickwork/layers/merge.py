@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from brickwork import functions as F
 from brickwork.layers.layer import Layer
 
@@ -46,12 +48,12 @@ class _Merge(Layer):
         return self._merge(list(inputs))
 
     def compute_mask(self, inputs, mask=None):
-        if mask is None or all(m is None for m in mask):
+        """Keras's rule: a step is kept when any input keeps it; no mask unless every input has one."""
+        if mask is None or any(m is None for m in mask):
             return None
-        masks = [m for m in mask if m is not None]
-        out = masks[0]
-        for m in masks[1:]:
-            out = out & m
+        out = np.asarray(getattr(mask[0], "data", mask[0]), bool)
+        for m in mask[1:]:
+            out = out | np.asarray(getattr(m, "data", m), bool)
         return out
 
     def compute_output_shape(self, input_shape):
@@ -158,7 +160,19 @@ class Concatenate(_Merge):
         return tuple(out)
 
     def compute_mask(self, inputs, mask=None):
-        return None
+        """Keras's rule: each input's mask widened to the input's shape (all true when missing),
+        concatenated along ``axis``, then any-reduced over the last axis."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        full = []
+        for x, m in zip(inputs, mask):
+            shape = tuple(x.shape)
+            if m is None:
+                full.append(np.ones(shape, bool))
+                continue
+            m = np.asarray(getattr(m, "data", m), bool)
+            full.append(np.broadcast_to(m[..., None], shape) if m.ndim < len(shape) else m)
+        return np.any(np.concatenate(full, axis=self.axis), axis=-1)
 
     def get_config(self):
         cfg = super().get_config()

@@ -139,6 +139,7 @@ class SpatialDropout1D(Dropout):
     def get_config(self):
         cfg = super().get_config()
         cfg.pop("noise_shape")
+        cfg.pop("trainable", None)  # Keras's spatial dropouts take no `trainable` argument (nothing to train)
         return cfg
 
 

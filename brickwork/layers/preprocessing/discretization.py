@@ -82,4 +82,5 @@ class Discretization(PreprocessingLayer):
         cfg = super().get_config()
         cfg.update({"bin_boundaries": self.bin_boundaries, "num_bins": None if self.bin_boundaries else self.num_bins,
                     "epsilon": self.epsilon, "output_mode": self.output_mode, "sparse": False})
+        cfg.pop("trainable", None)  # Keras's Discretization takes no `trainable` argument (nothing to train)
         return cfg

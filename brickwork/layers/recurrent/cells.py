@@ -202,9 +202,15 @@ class RNN(Layer):
         out = mask if self.return_sequences else None
         return [out] + [None] * len(self._sizes()) if self.return_state else out
 
+    def _output_size(self) -> int:
+        """Size of the output at each step: the (last) cell's first state size."""
+        cell = self.cell.cells[-1] if isinstance(self.cell, StackedRNNCells) else self.cell
+        size = cell.state_size
+        return list(size)[0] if isinstance(size, (list, tuple)) else size
+
     def compute_output_shape(self, input_shape):
-        sizes = self._sizes()
-        out = (input_shape[0], input_shape[1], sizes[0]) if self.return_sequences else (input_shape[0], sizes[0])
+        sizes, units = self._sizes(), self._output_size()
+        out = (input_shape[0], input_shape[1], units) if self.return_sequences else (input_shape[0], units)
         if self.return_state:
             return [out] + [(input_shape[0], s) for s in sizes]
         return out
