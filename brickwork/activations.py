@@ -66,12 +66,15 @@ def get(identifier: Any) -> Callable[..., Tensor]:
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        try:
+        if identifier.lower() in _ACTIVATIONS:
             return _ACTIVATIONS[identifier.lower()]
-        except KeyError:
-            raise ValueError(
-                f"Unknown activation {identifier!r}. Valid names: {sorted(_ACTIVATIONS)}."
-            ) from None
+        from brickwork.saving.registry import get_registered_object
+
+        registered = get_registered_object(identifier)
+        if callable(registered):
+            return registered
+        raise ValueError(f"Unknown activation {identifier!r}. Valid names: {sorted(_ACTIVATIONS)} "
+                         "(or a function registered with register_keras_serializable).")
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret activation identifier: {identifier!r}")
@@ -82,11 +85,11 @@ def serialize(fn: Callable[..., Tensor]) -> str:
     for name, f in _ACTIVATIONS.items():
         if f is fn:
             return name
-    from brickwork.saving.registry import _REGISTRY
+    from brickwork.saving.registry import get_registered_name, get_registered_object
 
-    for name, f in _REGISTRY.items():
-        if f is fn:
-            return name
+    name = get_registered_name(fn)
+    if get_registered_object(name) is fn:
+        return name
     raise ValueError(
         f"Cannot serialize activation {fn!r}: use a built-in name or decorate it with "
         "brickwork.saving.register_serializable."

@@ -305,7 +305,6 @@ def test_registered_layer_survives_save_and_load(tmp_path):
     np.testing.assert_allclose(loaded(x).data, expected)
 
 
-@pytest.mark.xfail(strict=True, reason="brickwork.activations.get() looks only at built-in names, not the registry")
 def test_registered_activation_survives_save_and_load(tmp_path):
     model = bw.Sequential([bw.Input(shape=(2,)), layers.Dense(1, activation=triple)])
     model.save(tmp_path / "a.brick")

@@ -12,12 +12,13 @@ def clone_model(model: Any, compile: bool = False) -> Any:  # noqa: A002
     the same loss, metrics and a fresh optimizer of the same configuration.
     """
     from brickwork import optimizers
-    from brickwork.saving.model_file import _compile_config
+    from brickwork.saving.model_file import compile_config_of
     from brickwork.saving.serialization import deserialize_layer, serialize_layer
 
     clone = deserialize_layer(serialize_layer(model))
-    cfg = _compile_config(model) if compile else None
+    cfg = compile_config_of(model) if compile else None
     if cfg:
         clone.compile(optimizer=optimizers.get(optimizers.serialize(model.optimizer)), loss=cfg.get("loss"),
-                      metrics=cfg.get("metrics"), loss_weights=cfg.get("loss_weights"))
+                      metrics=cfg.get("metrics"), loss_weights=cfg.get("loss_weights"),
+                      weighted_metrics=cfg.get("weighted_metrics"))
     return clone

@@ -16,7 +16,7 @@ def _fmt_bytes(n: int) -> str:
     return f"{size:.2f} GB"
 
 
-def _shape_str(layer: Any, model: Any) -> str:
+def shape_str(layer: Any, model: Any) -> str:
     try:
         if isinstance(layer, InputLayer):
             return str(layer.batch_shape)
@@ -44,7 +44,7 @@ def print_summary(model: Any, line_length: int | None = None, print_fn: Any = No
     rows = []
     for layer in layers:
         params = sum(v.size for v in layer.weights) if layer.built else 0
-        row = [f"{layer.name} ({type(layer).__name__})", _shape_str(layer, model), f"{params:,}"]
+        row = [f"{layer.name} ({type(layer).__name__})", shape_str(layer, model), f"{params:,}"]
         if functional:
             node = next((n for n in layer._inbound_nodes if id(n) in model_nodes(model)), None)
             sources = []

@@ -63,7 +63,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
         "format": FORMAT, "format_version": FORMAT_VERSION, "brickwork_version": __version__,
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "class_name": arch["class_name"], "config": arch["config"],
-        "compile_config": _compile_config(model), "optimizer": None,
+        "compile_config": compile_config_of(model), "optimizer": None,
         "weights": _weights_meta(model), "build_input_shape": _build_shape(model),
         "metadata": getattr(model, "metadata", None),  # JSON-able notes, e.g. the input schema for predict
     }
@@ -83,7 +83,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
                 archive.writestr(name, data)
 
 
-def _compile_config(model: Any) -> Any:
+def compile_config_of(model: Any) -> Any:
     from brickwork import losses
 
     cfg = model.get_compile_config() if hasattr(model, "get_compile_config") else None
@@ -187,7 +187,7 @@ def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, comp
     if compile and cc:
         optimizer = optimizers.get(meta["optimizer"]) if meta.get("optimizer") else "rmsprop"
         model.compile(optimizer=optimizer, loss=cc.get("loss"), metrics=cc.get("metrics"),
-                      loss_weights=cc.get("loss_weights"))
+                      loss_weights=cc.get("loss_weights"), weighted_metrics=cc.get("weighted_metrics"))
         if opt_state is not None:
             model.optimizer.set_state(model.trainable_weights, opt_state)
     return model

@@ -34,7 +34,7 @@ def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = True,
         from matplotlib.patches import FancyBboxPatch
     except ImportError as err:  # pragma: no cover - depends on the extra
         raise ImportError("plot_model needs matplotlib: pip install 'brickwork[plot]'") from err
-    from brickwork.models.summary import _shape_str
+    from brickwork.models.summary import shape_str
 
     layers, edges = _graph(model)
     depth = [0] * len(layers)
@@ -58,7 +58,7 @@ def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = True,
         x, y = pos[i]
         label = f"{layer.name} ({type(layer).__name__})" if show_layer_names else type(layer).__name__
         if show_shapes:
-            label += f"\n{_shape_str(layer, model)}"
+            label += f"\n{shape_str(layer, model)}"
         ax.add_patch(FancyBboxPatch((x - 1.3, y - 0.28), 2.6, 0.56, boxstyle="round,pad=0.02",
                                     fc="#e8f0fe", ec="#3367d6"))
         ax.text(x, y, label, ha="center", va="center", fontsize=8)
