@@ -489,7 +489,32 @@ class Layer:
 
         structured = map_structure(make, specs)
         self._inbound_nodes.append(Node(self, args, kwargs, outputs))
+        if self.supports_masking:
+            self._set_symbolic_masks(spec, outputs)
         return structured
+
+    def _set_symbolic_masks(self, spec: CallSpec, outputs: list[SymbolicTensor]) -> None:
+        """Give symbolic outputs the mask (a boolean :class:`SymbolicTensor`) that running the
+        layer would give them: ``compute_mask`` on zeros carrying the inputs' masks."""
+        inputs = map_structure(lambda t: _dummy(t, True), spec.first)
+        explicit = spec.arguments.get("mask")
+        if explicit is not None:
+            previous = map_structure(lambda m: _dummy(m, True).data if isinstance(m, SymbolicTensor) else m, explicit)
+        else:
+            previous = map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
+        try:
+            with no_grad(), training_scope(False), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out_mask = self.compute_mask(inputs, previous)
+        except Exception:  # a mask that needs real values: the eager run will compute it
+            return
+        if out_mask is None:
+            return
+        masks = flatten(out_mask) if isinstance(out_mask, (list, tuple)) else [out_mask] * len(outputs)
+        for out, m in zip(outputs, masks):
+            if m is not None:
+                ndim = np.ndim(getattr(m, "data", m))
+                out._keras_mask = SymbolicTensor(out.shape[:ndim], np.bool_)
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         """Shapes and dtypes of the outputs for symbolic ``args`` (a structure of
@@ -509,11 +534,7 @@ class Layer:
     def _run_on_zeros(self, args: Any, kwargs: Any) -> Any:
         def run(small: bool) -> Any:
             def dummy(t: Any) -> Any:
-                if not isinstance(t, SymbolicTensor):
-                    return t
-                dims = [(2 if small else 3) if i == 0 and d is None else ((4 if small else 5) if d is None else d)
-                        for i, d in enumerate(t.shape)]
-                return Tensor(np.zeros(dims, t.dtype if t.dtype != object else np.float32))
+                return _dummy(t, small)
 
             call_kwargs = {k: map_structure(dummy, v) for k, v in kwargs.items()}
             if "training" in self._call_parameters():
@@ -527,7 +548,7 @@ class Layer:
 
         def merge(x: Any, y: Any) -> SymbolicTensor:
             x, y = (v if isinstance(v, Tensor) else Tensor(np.asarray(v)) for v in (x, y))
-            shape = tuple(None if (i == 0 or p != q) else p for i, (p, q) in enumerate(zip(x.shape, y.shape)))
+            shape = tuple(None if p != q else p for p, q in zip(x.shape, y.shape))
             return SymbolicTensor(shape, x.dtype)
 
         flat_b = iter(flatten(b))
@@ -651,6 +672,23 @@ def _dedupe(variables: list[Variable]) -> list[Variable]:
         if id(v) not in seen:
             seen.add(id(v))
             out.append(v)
+    return out
+
+
+def _dummy(t: Any, small: bool) -> Any:
+    """Zeros standing in for a symbolic tensor (unknown sizes 2/4, or 3/5), with an all-true
+    mask when the symbolic tensor carries one; anything else is returned as is."""
+    if not isinstance(t, SymbolicTensor):
+        return t
+
+    def dims(shape: tuple[Any, ...]) -> list[int]:
+        return [(2 if small else 3) if i == 0 and d is None else ((4 if small else 5) if d is None else d)
+                for i, d in enumerate(shape)]
+
+    out = Tensor(np.zeros(dims(t.shape), t.dtype if t.dtype != object else np.float32))
+    mask = getattr(t, "_keras_mask", None)
+    if isinstance(mask, SymbolicTensor):
+        out._keras_mask = np.ones(dims(mask.shape), bool)
     return out
 
 

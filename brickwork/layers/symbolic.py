@@ -47,6 +47,7 @@ class SymbolicTensor:
         self.dtype = np.dtype(dtype or config.floatx())
         self.name = name
         self._history = history
+        self._keras_mask: SymbolicTensor | None = None  # the mask running the graph would attach
 
     @property
     def ndim(self) -> int:

@@ -136,9 +136,35 @@ def _compile_from_keras(model: Any, cc: dict[str, Any]) -> None:
         loss = {k: name_of(v) for k, v in loss.items()} if isinstance(loss, dict) else name_of(loss)
         metrics = cc.get("metrics")
         metrics = [m for m in metrics if isinstance(m, str)] if isinstance(metrics, list) else None
-        model.compile(optimizer=opt, loss=loss, metrics=metrics, loss_weights=cc.get("loss_weights"))
+        weighted = cc.get("weighted_metrics")
+        weighted = [m for m in weighted if isinstance(m, str)] if isinstance(weighted, list) else None
+        model.compile(optimizer=opt, loss=loss, metrics=metrics, loss_weights=cc.get("loss_weights"),
+                      weighted_metrics=weighted)
     except (ValueError, TypeError, KeyError) as err:
         warnings.warn(f"The Keras model's compile settings could not be restored ({err}); it is left uncompiled.")
+
+
+def _keras_compile_config(model: Any) -> dict[str, Any] | None:
+    """Keras 3's ``compile_config`` for a compiled model (``None`` when it is not compiled)."""
+    from brickwork.saving.model_file import compile_config_of
+
+    cc = compile_config_of(model)
+    if not cc or model.optimizer is None:
+        return None
+    optimizer = {"module": "keras.optimizers", "class_name": type(model.optimizer).__name__,
+                 "config": model.optimizer.get_config(), "registered_name": None}
+    def keras_module(value: Any) -> Any:  # brickwork's losses carry Keras's class names and configs
+        if isinstance(value, dict) and value.get("module") == "brickwork.losses":
+            return {**value, "module": "keras.losses"}
+        if isinstance(value, dict) and "module" not in value:
+            return {k: keras_module(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [keras_module(v) for v in value]
+        return value
+
+    return {"optimizer": optimizer, "loss": keras_module(cc.get("loss")), "loss_weights": cc.get("loss_weights"),
+            "metrics": cc.get("metrics"), "weighted_metrics": cc.get("weighted_metrics"), "run_eagerly": False,
+            "steps_per_execution": 1, "jit_compile": False}
 
 
 def load_keras_model(path: Any, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True,
@@ -271,14 +297,15 @@ def keras_model_entry(model: Any) -> dict[str, Any]:
 def save_keras_model(model: Any, path: Any, overwrite: bool = True) -> None:
     """Write ``model`` as a Keras 3 ``.keras`` file that ``keras.saving.load_model`` reads.
 
-    The architecture and weights are written; the compile settings and optimizer state are not.
+    The architecture, the weights and the compile settings (optimizer configuration, loss,
+    metrics, loss weights) are written; the optimizer's state (moments, step count) is not.
     """
     from brickwork import __version__
 
     if not model.built:
         raise ValueError(f"Model '{model.name}' is not built yet: call it on data (or fit it) before saving.")
     entry = keras_model_entry(model)
-    entry["compile_config"] = None
+    entry["compile_config"] = _keras_compile_config(model)
     meta = {"keras_version": KERAS_VERSION, "date_saved": datetime.now(UTC).strftime("%Y-%m-%d@%H:%M:%S"),
             "written_by": f"brickwork {__version__}"}
     try:

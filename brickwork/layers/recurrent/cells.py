@@ -50,6 +50,15 @@ class _CellBase(Layer):
     def _split(self, z: Tensor, n: int) -> list[Tensor]:
         return list(F.split(z, n, axis=-1))
 
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"units": self.units, "activation": activations.serialize(self.activation),
+                    "use_bias": self.use_bias,
+                    "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                    "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                    "bias_initializer": initializers.serialize(self.bias_initializer)})
+        return cfg
+
 
 class SimpleRNNCell(_CellBase):
     r""":math:`h_t = \phi(x_t W + h_{t-1} U + b)`; returns ``(h_t, [h_t])``."""
@@ -72,6 +81,13 @@ class LSTMCell(_CellBase):
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_peepholes, self.coupled_gates = use_peepholes, coupled_gates
         self.gates = 3 if coupled_gates else 4
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["recurrent_activation"] = activations.serialize(self.recurrent_activation)
+        if self.use_peepholes or self.coupled_gates:  # brickwork's variants; Keras's LSTMCell has neither
+            cfg.update({"use_peepholes": self.use_peepholes, "coupled_gates": self.coupled_gates})
+        return cfg
 
     @property
     def state_size(self) -> Any:
@@ -119,6 +135,12 @@ class GRUCell(_CellBase):
         super().__init__(units, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = reset_after
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update({"recurrent_activation": activations.serialize(self.recurrent_activation),
+                    "reset_after": self.reset_after})
+        return cfg
 
     def _bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
@@ -216,7 +238,21 @@ class RNN(Layer):
         return out
 
     def get_config(self):
-        raise NotImplementedError("RNN(cell) with a Python cell is not serialisable; save its weights instead.")
+        from brickwork.saving.serialization import serialize_layer
+
+        cfg = super().get_config()
+        cfg.update({"cell": serialize_layer(self.cell), "return_sequences": self.return_sequences,
+                    "return_state": self.return_state, "go_backwards": self.go_backwards})
+        return cfg
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
+        from brickwork.saving.serialization import deserialize_layer
+
+        config = dict(config)
+        if isinstance(config["cell"], dict):  # (the Keras-file reader passes a built cell)
+            config["cell"] = deserialize_layer(config["cell"], custom_objects=custom_objects, safe_mode=safe_mode)
+        return super().from_config(config)
 
 
 class StackedRNNCells(Layer):
@@ -225,6 +261,22 @@ class StackedRNNCells(Layer):
     def __init__(self, cells: list[Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cells = list(cells)
+
+    def get_config(self):
+        from brickwork.saving.serialization import serialize_layer
+
+        cfg = super().get_config()
+        cfg["cells"] = [serialize_layer(cell) for cell in self.cells]
+        return cfg
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
+        from brickwork.saving.serialization import deserialize_layer
+
+        config = dict(config)
+        config["cells"] = [deserialize_layer(c, custom_objects=custom_objects, safe_mode=safe_mode)
+                           if isinstance(c, dict) else c for c in config["cells"]]
+        return super().from_config(config)
 
     @property
     def state_size(self) -> list[int]:
