@@ -6,7 +6,6 @@ Edits, each marked ``# brickwork:``: the imports, and checks added after the gui
 """
 
 import numpy as np
-import pytest
 
 import brickwork as keras  # brickwork: was `import keras`
 from brickwork import (
