@@ -68,7 +68,7 @@ def get(identifier: Any) -> Callable[..., Tensor]:
     if isinstance(identifier, str):
         if identifier.lower() in _ACTIVATIONS:
             return _ACTIVATIONS[identifier.lower()]
-        from brickwork.saving.registry import get_registered_object
+        from brickwork.utils.registry import get_registered_object
 
         registered = get_registered_object(identifier)
         if callable(registered):
@@ -85,7 +85,7 @@ def serialize(fn: Callable[..., Tensor]) -> str:
     for name, f in _ACTIVATIONS.items():
         if f is fn:
             return name
-    from brickwork.saving.registry import get_registered_name, get_registered_object
+    from brickwork.utils.registry import get_registered_name, get_registered_object
 
     name = get_registered_name(fn)
     if get_registered_object(name) is fn:
@@ -99,6 +99,6 @@ def serialize(fn: Callable[..., Tensor]) -> str:
 def deserialize(name: str, custom_objects: dict[str, Any] | None = None) -> Callable[..., Tensor]:
     if name in _ACTIVATIONS:
         return _ACTIVATIONS[name]
-    from brickwork.saving.registry import lookup
+    from brickwork.utils.registry import lookup
 
     return lookup(name, custom_objects, kind="activation")

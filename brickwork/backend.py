@@ -80,9 +80,9 @@ def clear_session() -> None:
 
 def is_keras_tensor(x: Any) -> bool:
     """Whether ``x`` is a symbolic tensor of the Functional API (what ``Input`` returns)."""
-    from brickwork.layers.symbolic import SymbolicTensor
+    from brickwork.engine import dispatch
 
-    return isinstance(x, SymbolicTensor)
+    return not isinstance(x, (list, tuple, dict)) and dispatch.any_symbolic((x,), {})
 
 
 _PY_TYPES = {int: "int64", float: "float32", bool: "bool", str: "string"}

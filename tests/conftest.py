@@ -21,7 +21,7 @@ settings.load_profile("brickwork")
 def _fresh_session():
     """Each test starts with fresh layer names, a fixed seed, and the registry as it was
     (a class one test registers must not answer another test's lookup)."""
-    from brickwork.saving import registry
+    from brickwork.utils import registry
 
     tables = [registry._REGISTRY, registry._CUSTOM_OBJECTS, registry._REGISTERED_NAMES]
     saved = [dict(t) for t in tables]

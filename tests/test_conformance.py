@@ -18,17 +18,9 @@ NO_KERAS_TF = "Keras 3 implements it with TensorFlow lookup tables; TensorFlow i
 INT_OUT = "integer output: no float dtype to follow and nothing to differentiate"
 LAMBDA = "Keras stores the function in its own format; brickwork stores byte code and refuses .keras for Lambda"
 BRICKWORK_ONLY = "brickwork-only layer (seed 001's missing-value indicators); Keras has no counterpart"
-RNN_CELL_CONFIG = ("brickwork/layers/recurrent/cells.py: RNN.get_config raises NotImplementedError and the cells "
-                   "(SimpleRNNCell, GRUCell, LSTMCell, StackedRNNCells) have no get_config, so RNN(cell) cannot be "
-                   "configured, saved or rebuilt in Keras (needs get_config/from_config with the cell serialised)")
-NORMALIZATION = ("brickwork/layers/preprocessing/normalization.py: with mean/variance given Keras 3 makes no weights "
-                 "(constants), brickwork makes 'mean' and 'variance' weights; and saving/keras_file.py refuses "
-                 "Normalization for .keras (_NOT_FOR_KERAS), so Keras's config cannot be produced")
 RANDOM_CROP = ("Keras 3.15's RandomCrop returns the input uncropped at inference (transform_images crops only when "
                "training), contradicting its docstring and compute_output_shape; brickwork centre-crops as documented")
 STR_IN = "string input: no float dtype and nothing to differentiate"
-
-_CELL_XFAIL = {c: RNN_CELL_CONFIG for c in ("mask", "config", "saving", "keras_file", "keras")}
 
 EXEMPT = {
     "Layer": "the abstract base class (its call is the identity); every entry below exercises it",
@@ -184,7 +176,7 @@ _ENTRIES = [
           gradcheck_training=True),
     # preprocessing
     entry("Normalization", None, L.Normalization, {"mean": [0.1, 0.2, 0.3], "variance": [1.0, 2.0, 0.5]},
-          input_shape=(2, 3), xfail={"keras": NORMALIZATION, "keras_file": NORMALIZATION, "mask": NORMALIZATION}),
+          input_shape=(2, 3)),
     entry("Discretization", None, L.Discretization, {"bin_boundaries": [-0.5, 0.0, 0.5]}, input_shape=(2, 3),
           skip={"gradcheck": INT_OUT}),
     entry("CategoryEncoding", None, L.CategoryEncoding, {"num_tokens": 5, "output_mode": "multi_hot"},

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import brickwork as bw
 from brickwork import layers, utils
-from brickwork.saving.registry import lookup
+from brickwork.utils.registry import lookup
 
 # ---------------------------------------------------------------- pad_sequences / to_categorical re-exports
 

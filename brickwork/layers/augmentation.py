@@ -12,8 +12,8 @@ import numpy as np
 from brickwork import functions as F
 from brickwork.engine.random import make_generator
 from brickwork.engine.tensor import Tensor
+from brickwork.functions import conv_utils as cu
 from brickwork.functions.resample import resample
-from brickwork.layers import conv_utils as cu
 from brickwork.layers.layer import Layer
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from brickwork import activations, constraints, initializers, regularizers
 from brickwork import functions as F
-from brickwork.layers import conv_utils as cu
+from brickwork.functions import conv_utils as cu
 from brickwork.layers.layer import InputSpec, Layer
 
 

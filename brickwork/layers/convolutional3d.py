@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from brickwork import functions as F
-from brickwork.layers import conv_utils as cu
+from brickwork.functions import conv_utils as cu
 from brickwork.layers.convolutional import Conv2DTranspose, _Conv
 
 

@@ -199,7 +199,7 @@ class Lambda(Layer):
         return (first[0],) + shape
 
     def get_config(self):
-        from brickwork.saving.lambda_code import serialize_function
+        from brickwork.layers.lambda_code import serialize_function
 
         cfg = super().get_config()
         cfg["function"] = serialize_function(self.function)
@@ -210,7 +210,7 @@ class Lambda(Layer):
 
     @classmethod
     def from_config(cls, config, safe_mode: bool = True, custom_objects: Any = None):
-        from brickwork.saving.lambda_code import deserialize_function
+        from brickwork.layers.lambda_code import deserialize_function
 
         config = dict(config)
         config["function"] = deserialize_function(config["function"], safe_mode=safe_mode,

@@ -33,8 +33,8 @@ from brickwork.layers.call_spec import CallSpec, build_arguments, signature
 from brickwork.layers.shapes import map_shapes
 from brickwork.layers.symbolic import Node, SymbolicTensor, is_symbolic
 from brickwork.layers.tracked import is_trackable, wrap
-from brickwork.saving.registry import register_serializable
 from brickwork.utils.naming import to_snake_case, unique_name
+from brickwork.utils.registry import register_serializable
 from brickwork.utils.tree import flatten, map_structure
 
 # attributes that hold call-time state or graph bookkeeping, never children
@@ -306,7 +306,10 @@ class Layer:
         if unknown:
             raise TypeError(f"add_weight() of layer '{self.name}' got unexpected arguments {sorted(unknown)}.")
         shape = () if shape is None else tuple(int(s) for s in shape)
-        dt = config.standardize_dtype(dtype or self._dtype)
+        if dtype is not None and np.dtype(dtype).kind in "iub":  # counters, step numbers (Keras's dtype="int")
+            dt = np.dtype(dtype)
+        else:
+            dt = config.standardize_dtype(dtype or self._dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dt.kind == "f" else "zeros"
         init = initializers.get(initializer)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
-from brickwork.layers import conv_utils as cu
+from brickwork.functions import conv_utils as cu
 from brickwork.layers.layer import InputSpec, Layer
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from brickwork import functions as F
-from brickwork.layers import conv_utils as cu
+from brickwork.functions import conv_utils as cu
 from brickwork.layers.pooling import _Pooling
 
 

@@ -147,7 +147,7 @@ class SpatialDropout2D(SpatialDropout1D):
     """Drops whole feature maps of a 4-D input (channels last, or ``data_format='channels_first'``)."""
 
     def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs: Any) -> None:
-        from brickwork.layers.conv_utils import normalize_data_format
+        from brickwork.functions.conv_utils import normalize_data_format
 
         super().__init__(rate, seed=seed, **kwargs)
         self.data_format = normalize_data_format(data_format)

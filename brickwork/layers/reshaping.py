@@ -141,7 +141,7 @@ class _SpatialLayer(Layer):
     rank = 2
 
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
-        from brickwork.layers.conv_utils import normalize_data_format
+        from brickwork.functions.conv_utils import normalize_data_format
 
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format) if self.rank == 2 else "channels_last"

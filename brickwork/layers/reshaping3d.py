@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from brickwork.layers import conv_utils as cu
+from brickwork.functions import conv_utils as cu
 from brickwork.layers.layer import InputSpec
 from brickwork.layers.reshaping import Cropping2D, UpSampling2D, ZeroPadding2D
 

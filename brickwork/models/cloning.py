@@ -12,8 +12,8 @@ def clone_model(model: Any, compile: bool = False) -> Any:  # noqa: A002
     the same loss, metrics and a fresh optimizer of the same configuration.
     """
     from brickwork import optimizers
+    from brickwork.layers.serialization import deserialize_layer, serialize_layer
     from brickwork.saving.model_file import compile_config_of
-    from brickwork.saving.serialization import deserialize_layer, serialize_layer
 
     clone = deserialize_layer(serialize_layer(model))
     cfg = compile_config_of(model) if compile else None

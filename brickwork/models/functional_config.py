@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from brickwork.layers.input_layer import InputLayer
+from brickwork.layers.serialization import deserialize_layer, serialize_layer
 from brickwork.layers.symbolic import SymbolicTensor
-from brickwork.saving.serialization import deserialize_layer, serialize_layer
 from brickwork.utils.tree import flatten
 
 

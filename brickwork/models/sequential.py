@@ -127,7 +127,7 @@ class Sequential(Model):
         return [self._stack[-1].name] if self._stack else []
 
     def get_config(self) -> dict[str, Any]:
-        from brickwork.saving.serialization import serialize_layer
+        from brickwork.layers.serialization import serialize_layer
 
         cfg: dict[str, Any] = {"name": self.name, "trainable": self.trainable,
                                "layers": [serialize_layer(layer) for layer in self._stack]}
@@ -138,7 +138,7 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None, safe_mode: bool = True) -> Sequential:
-        from brickwork.saving.serialization import deserialize_layer
+        from brickwork.layers.serialization import deserialize_layer
 
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         shape = config.get("build_input_shape")

@@ -93,6 +93,6 @@ def epsilon() -> float:
 def data_format(value: str | None) -> str:
     """``value``, or the configured default image layout (``'channels_last'``), checked."""
     from brickwork.engine import config
-    from brickwork.layers.conv_utils import normalize_data_format
+    from brickwork.functions.conv_utils import normalize_data_format
 
     return normalize_data_format(value or getattr(config, "image_data_format", lambda: "channels_last")())

@@ -38,7 +38,7 @@ def _from_nhwc(y: Tensor, rank: int, fmt: str) -> Tensor:
 
 def _pads(padding: str, op: str, spatial: tuple[int, ...], kernel: tuple[int, ...], strides: tuple[int, ...],
           dilation: tuple[int, ...]) -> tuple[tuple[int, int], tuple[int, int]]:
-    from brickwork.layers.conv_utils import same_pads  # lazily: brickwork.layers may itself use ops
+    from brickwork.functions.conv_utils import same_pads  # lazily: brickwork.layers may itself use ops
 
     padding = padding.lower()
     if padding == "valid":
@@ -49,7 +49,7 @@ def _pads(padding: str, op: str, spatial: tuple[int, ...], kernel: tuple[int, ..
 
 
 def _lift(value: Any, rank: int, name: str) -> tuple[int, int]:
-    from brickwork.layers.conv_utils import normalize_tuple
+    from brickwork.functions.conv_utils import normalize_tuple
 
     t = normalize_tuple(value, rank, name)
     return (1,) + t if rank == 1 else t

@@ -1,6 +1,6 @@
 """Saving and loading: a single zip file of JSON and arrays that never holds code."""
 
 from brickwork.saving.model_file import load_model, load_weights, save_model, save_weights
-from brickwork.saving.registry import register_serializable
+from brickwork.utils.registry import register_serializable
 
 __all__ = ["load_model", "load_weights", "register_serializable", "save_model", "save_weights"]

@@ -18,8 +18,8 @@ from typing import Any
 
 from brickwork.layers.input_layer import InputLayer
 from brickwork.layers.layer import Layer
-from brickwork.saving.registry import lookup
-from brickwork.saving.serialization import deserialize_layer
+from brickwork.layers.serialization import deserialize_layer
+from brickwork.utils.registry import lookup
 
 # Keras arguments brickwork has no use for: dropped whatever their value (they only matter for
 # distributed training, dropout seeds, masked outputs, or initial values that the file's weights replace).
@@ -50,7 +50,7 @@ def _function_by_name(value: dict[str, Any], custom_objects: Any, safe_mode: boo
 
     if value.get("class_name") == "__lambda__":
         if safe_mode:
-            from brickwork.saving.lambda_code import deserialize_function
+            from brickwork.layers.lambda_code import deserialize_function
 
             deserialize_function({"kind": "bytecode"}, safe_mode=True)  # raises brickwork's refusal of code
         raise ValueError("a function stored as byte code can only be loaded in a Lambda layer; register the "

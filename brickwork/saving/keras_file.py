@@ -41,7 +41,7 @@ KERAS_VERSION = "3.5.0"  # the oldest Keras 3 whose .keras layout these files fo
 __all__ = ["load_keras_model", "load_keras_weights", "save_keras_model", "save_keras_weights"]
 
 _MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
-_NOT_FOR_KERAS = frozenset({"Imputation", "Lambda", "StringLookup", "IntegerLookup", "Normalization", "Layer"})
+_NOT_FOR_KERAS = frozenset({"Imputation", "Lambda", "StringLookup", "IntegerLookup", "Layer"})
 _OBJECT_MODULES = (("initializer", "keras.initializers"), ("regularizer", "keras.regularizers"),
                    ("constraint", "keras.constraints"))
 
@@ -210,7 +210,7 @@ def _keras_value(key: str, value: Any) -> Any:
 
 def keras_layer_entry(layer: Any) -> dict[str, Any]:
     """A brickwork layer as a Keras 3 object record."""
-    from brickwork.saving.serialization import serialize_layer
+    from brickwork.layers.serialization import serialize_layer
 
     if is_sequential(layer) or is_functional(layer):
         return keras_model_entry(layer)

@@ -54,7 +54,7 @@ def _build_shape(model: Any) -> Any:
 def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimizer: bool = True) -> None:
     """Save architecture, weights and (optionally) optimizer state to ``filepath``."""
     from brickwork import __version__, optimizers
-    from brickwork.saving.serialization import serialize_layer
+    from brickwork.layers.serialization import serialize_layer
 
     if not model.built:
         raise ValueError(f"Model '{model.name}' is not built yet: call it on data (or fit it) before saving.")
@@ -170,7 +170,7 @@ def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, comp
                safe_mode: bool = True) -> Any:
     """Rebuild a model saved by :meth:`Model.save` (any file name; the content decides)."""
     from brickwork import optimizers
-    from brickwork.saving.serialization import deserialize_layer
+    from brickwork.layers.serialization import deserialize_layer
 
     path = os.fspath(filepath)
     meta, weights, opt_state = _open_archive(path)

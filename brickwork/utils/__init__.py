@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from brickwork.saving.registry import get_custom_objects, get_registered_name, register_keras_serializable
 from brickwork.utils.inspection import feature_maps
 from brickwork.utils.naming import reset_names
 from brickwork.utils.numerical import normalize
 from brickwork.utils.py_dataset import PyDataset, Sequence
+from brickwork.utils.registry import get_custom_objects, get_registered_name, register_keras_serializable
 from brickwork.utils.split import split_dataset
 from brickwork.utils.timeseries import timeseries_dataset_from_array
 

@@ -238,7 +238,7 @@ class RNN(Layer):
         return out
 
     def get_config(self):
-        from brickwork.saving.serialization import serialize_layer
+        from brickwork.layers.serialization import serialize_layer
 
         cfg = super().get_config()
         cfg.update({"cell": serialize_layer(self.cell), "return_sequences": self.return_sequences,
@@ -247,7 +247,7 @@ class RNN(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=True):
-        from brickwork.saving.serialization import deserialize_layer
+        from brickwork.layers.serialization import deserialize_layer
 
         config = dict(config)
         if isinstance(config["cell"], dict):  # (the Keras-file reader passes a built cell)
@@ -263,7 +263,7 @@ class StackedRNNCells(Layer):
         self.cells = list(cells)
 
     def get_config(self):
-        from brickwork.saving.serialization import serialize_layer
+        from brickwork.layers.serialization import serialize_layer
 
         cfg = super().get_config()
         cfg["cells"] = [serialize_layer(cell) for cell in self.cells]
@@ -271,7 +271,7 @@ class StackedRNNCells(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=True):
-        from brickwork.saving.serialization import deserialize_layer
+        from brickwork.layers.serialization import deserialize_layer
 
         config = dict(config)
         config["cells"] = [deserialize_layer(c, custom_objects=custom_objects, safe_mode=safe_mode)

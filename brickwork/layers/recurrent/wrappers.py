@@ -6,7 +6,7 @@ from typing import Any
 
 from brickwork import functions as F
 from brickwork.layers.layer import Layer
-from brickwork.saving.serialization import deserialize_layer, serialize_layer
+from brickwork.layers.serialization import deserialize_layer, serialize_layer
 
 
 class Bidirectional(Layer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from brickwork.saving.registry import lookup
+from brickwork.utils.registry import lookup
 
 
 def serialize_layer(layer: Any) -> dict[str, Any]:

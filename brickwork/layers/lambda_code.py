@@ -20,7 +20,7 @@ def serialize_function(fn: Any) -> dict[str, Any]:
     """A named function of brickwork (or a registered one) is stored by name; anything
     else as marshalled byte code with its defaults and closure values."""
     from brickwork import activations
-    from brickwork.saving.registry import _REGISTRY
+    from brickwork.utils.registry import _REGISTRY
 
     for name, f in list(activations._ACTIVATIONS.items()) + list(_REGISTRY.items()):
         if f is fn:
@@ -51,7 +51,7 @@ def _plain(value: Any) -> Any:
 
 def deserialize_function(data: dict[str, Any], safe_mode: bool = True, custom_objects: Any = None) -> Any:
     from brickwork import activations
-    from brickwork.saving.registry import lookup
+    from brickwork.utils.registry import lookup
 
     if data.get("kind") == "registered":
         name = data["name"]
