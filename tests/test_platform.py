@@ -7,8 +7,7 @@ import os
 import subprocess
 import sys
 
-from brickwork import _openblas, platform
-from brickwork.engine import allocator
+from brickwork import platform
 
 AVX512 = {"avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl", "avx2"}
 
@@ -37,15 +36,9 @@ def test_openblas_coretype_only_when_safe_unset_and_before_numpy(monkeypatch):
 
 def test_allocator_tuning_can_be_declined(monkeypatch):
     monkeypatch.setenv("BRICKWORK_KEEP_MALLOC", "1")
-    assert allocator.tune_allocator() is False
+    assert platform.tune_allocator() is False
     monkeypatch.delenv("BRICKWORK_KEEP_MALLOC")
-    assert allocator.tune_allocator() is sys.platform.startswith("linux")
-
-
-def test_old_module_names_are_the_platform_functions():
-    assert _openblas.configure is platform.configure_openblas
-    assert _openblas.CORETYPE_SET is platform.CORETYPE_SET
-    assert allocator.tune_allocator is platform.tune_allocator
+    assert platform.tune_allocator() is sys.platform.startswith("linux")
 
 
 def test_cpu_info_reads_proc_cpuinfo():

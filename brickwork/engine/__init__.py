@@ -1,7 +1,6 @@
 """The define-by-run autograd engine: Tensor, Function, backward, no_grad."""
 
 from brickwork import functions as _functions
-from brickwork.engine import allocator  # noqa: F401  (tunes glibc malloc once; see its docstring)
 from brickwork.engine import tensor as _tensor_module
 from brickwork.engine.config import enable_grad, floatx, grad_enabled, no_grad, set_floatx
 from brickwork.engine.function import Function
