@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.utils.registry import Catalog
+
 
 class Constraint:
     """Base class: ``new_value = constraint(value)`` on NumPy arrays."""
@@ -56,23 +58,5 @@ _CLASSES = {"MaxNorm": MaxNorm, "NonNeg": NonNeg, "UnitNorm": UnitNorm}
 _NAMES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm}
 
 
-def get(identifier: Any) -> Any:
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        if identifier in _NAMES:
-            return _NAMES[identifier]()
-        raise ValueError(f"Unknown constraint {identifier!r}. Valid names: {sorted(_NAMES)}.")
-    if isinstance(identifier, dict):
-        return _CLASSES[identifier["class_name"]](**identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
-
-
-def serialize(c: Any) -> Any:
-    if c is None:
-        return None
-    if isinstance(c, Constraint):
-        return {"class_name": type(c).__name__, "config": c.get_config()}
-    raise ValueError(f"Cannot serialize constraint {c!r}.")
+_CATALOG = Catalog("constraint", Constraint, _NAMES, _CLASSES)
+get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize

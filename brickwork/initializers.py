@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from brickwork.engine.random import make_generator
+from brickwork.utils.registry import Catalog
 
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[float, float]:
@@ -248,34 +249,5 @@ lecun_normal, lecun_uniform, orthogonal = LecunNormal, LecunUniform, Orthogonal
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
 
 
-def get(identifier: Any) -> Initializer:
-    """An initializer from a name (``'he_normal'``), a config dict, an instance or a callable."""
-    if identifier is None:
-        return Zeros()
-    if isinstance(identifier, str):
-        key = identifier.lower()
-        if key in _ALIASES:
-            return _ALIASES[key]()
-        if identifier in _CLASSES:
-            return _CLASSES[identifier]()
-        raise ValueError(f"Unknown initializer {identifier!r}. Valid names: {sorted(_ALIASES)}.")
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
-
-
-def serialize(init: Any) -> Any:
-    if isinstance(init, Initializer):
-        return {"class_name": type(init).__name__, "config": init.get_config()}
-    raise ValueError(f"Cannot serialize initializer {init!r}: use a brickwork.initializers class.")
-
-
-def deserialize(config: dict[str, Any]) -> Initializer:
-    name = config.get("class_name")
-    if name not in _CLASSES:
-        raise ValueError(f"Unknown initializer class {name!r} in a saved configuration.")
-    return _CLASSES[name].from_config(config.get("config", {}))
+_CATALOG = Catalog("initializer", Initializer, _ALIASES, _CLASSES, default=Zeros)
+get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize

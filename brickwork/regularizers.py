@@ -12,6 +12,7 @@ from typing import Any
 
 from brickwork import functions as F
 from brickwork.engine.tensor import Tensor
+from brickwork.utils.registry import Catalog
 
 
 class Regularizer:
@@ -83,32 +84,5 @@ _CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
 _NAMES = {"l1": L1, "l2": L2, "l1_l2": lambda: L1L2(0.01, 0.01)}
 
 
-def get(identifier: Any) -> Any:
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        if identifier in _NAMES:
-            return _NAMES[identifier]()
-        raise ValueError(f"Unknown regularizer {identifier!r}. Valid names: {sorted(_NAMES)}.")
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
-
-
-def serialize(reg: Any) -> Any:
-    if reg is None:
-        return None
-    if isinstance(reg, Regularizer):
-        return {"class_name": type(reg).__name__, "config": reg.get_config()}
-    raise ValueError(f"Cannot serialize regularizer {reg!r}: use a brickwork.regularizers class.")
-
-
-def deserialize(config: Any) -> Any:
-    if config is None:
-        return None
-    name = config.get("class_name")
-    if name not in _CLASSES:
-        raise ValueError(f"Unknown regularizer class {name!r} in a saved configuration.")
-    return _CLASSES[name].from_config(config.get("config", {}))
+_CATALOG = Catalog("regularizer", Regularizer, _NAMES, _CLASSES)
+get, serialize, deserialize = _CATALOG.get, _CATALOG.serialize, _CATALOG.deserialize

@@ -85,3 +85,65 @@ def lookup(name: str, custom_objects: dict[str, Any] | None = None, kind: str = 
         f"custom_objects={{'{name}': ...}} or decorate it with "
         "brickwork.saving.register_serializable."
     )
+
+
+class Catalog:
+    """The ``get`` / ``serialize`` / ``deserialize`` of one kind of configurable object
+    (initializers, regularizers, constraints, optimizers), written once.
+
+    Args:
+        kind: What the objects are, for messages (``'initializer'``).
+        base: Their base class (instances pass through ``get`` unchanged).
+        names: Keras's string names (lower case) to classes or factories.
+        classes: Class names to classes, for configs ``{'class_name', 'config'}``.
+        default: A factory for ``get(None)``; without one ``get(None)`` is ``None``.
+        allow_callables: Whether a plain callable is accepted as one (a custom initializer).
+    """
+
+    def __init__(self, kind: str, base: type, names: dict[str, Any], classes: dict[str, type],
+                 default: Any = None, allow_callables: bool = True) -> None:
+        self.kind, self.base, self.names, self.classes = kind, base, names, classes
+        self.default, self.allow_callables = default, allow_callables
+
+    def get(self, identifier: Any) -> Any:
+        """An object from a name, a config dict, an instance, a class or (where allowed) a callable."""
+        if identifier is None:
+            return self.default() if self.default is not None else None
+        if isinstance(identifier, self.base):
+            return identifier
+        if isinstance(identifier, str):
+            if identifier.lower() in self.names:
+                return self.names[identifier.lower()]()
+            if identifier in self.classes:
+                return self.classes[identifier]()
+            registered = get_registered_object(identifier)
+            if registered is not None:
+                return registered() if isinstance(registered, type) else registered
+            raise ValueError(f"Unknown {self.kind} {identifier!r}. Valid names: {sorted(self.names)}.")
+        if isinstance(identifier, dict):
+            return self.deserialize(identifier)
+        if isinstance(identifier, type) and issubclass(identifier, self.base):
+            return identifier()
+        if self.allow_callables and callable(identifier):
+            return identifier
+        raise ValueError(f"Could not interpret {self.kind} identifier: {identifier!r}")
+
+    def serialize(self, obj: Any) -> Any:
+        """``{'class_name', 'config'}`` (``None`` stays ``None``)."""
+        if obj is None:
+            return None
+        if isinstance(obj, self.base):
+            return {"class_name": type(obj).__name__, "config": obj.get_config()}
+        raise ValueError(f"Cannot serialize {self.kind} {obj!r}: use a brickwork.{self.kind}s class "
+                         "(or one registered with register_keras_serializable).")
+
+    def deserialize(self, config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+        """The object :meth:`serialize` described (registered user classes included)."""
+        if config is None:
+            return None
+        name = config.get("class_name")
+        cls = self.classes.get(name) or get_registered_object(name, custom_objects)
+        if not isinstance(cls, type):
+            raise ValueError(f"Unknown {self.kind} class {name!r} in a saved configuration.")
+        cfg = config.get("config", {}) or {}
+        return cls.from_config(cfg) if hasattr(cls, "from_config") else cls(**cfg)
