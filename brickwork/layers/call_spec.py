@@ -64,6 +64,7 @@ class CallSpec:
         var_positional = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
         if len(args) > len(positional) and not var_positional:
             raise TypeError(f"call() takes {len(positional)} positional argument(s) but {len(args)} were given.")
+        self.positional_names = [p.name for p in positional]
         for p, value in zip(positional, args):
             self.arguments[p.name] = value
         self.extra_args = tuple(args[len(positional):])
@@ -85,16 +86,13 @@ class CallSpec:
         return {n: self.arguments[n] for n in self.tensor_names}
 
     def call_args(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        """``(args, kwargs)`` to call ``call`` with: the first argument positionally, the rest by name."""
+        """``(args, kwargs)`` to call ``call`` with: the first argument positionally and the rest by name,
+        or, when ``*args`` caught extras, every positional parameter positionally, then the extras."""
         names = list(self.arguments)
-        args = (self.arguments[names[0]],) + self.extra_args if names else self.extra_args
-        if self.extra_args:  # positional extras follow the positional parameters in order
-            positional = [n for n in names if self.parameters.get(n) is not None and self.parameters[n].kind in (
-                inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-            args = tuple(self.arguments[n] for n in positional) + self.extra_args
-            kwargs = {n: v for n, v in self.arguments.items() if n not in positional}
-            return args, kwargs
-        return args, {n: v for n, v in list(self.arguments.items())[1:]}
+        if not self.extra_args:
+            return ((self.arguments[names[0]],) if names else ()), {n: self.arguments[n] for n in names[1:]}
+        args = tuple(self.arguments[n] for n in self.positional_names if n in self.arguments) + self.extra_args
+        return args, {n: v for n, v in self.arguments.items() if n not in self.positional_names}
 
     def accepts(self, name: str) -> bool:
         return name in self.parameters or self.accepts_kwargs
