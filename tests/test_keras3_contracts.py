@@ -315,6 +315,9 @@ def test_weighted_metrics_receive_the_sample_weights():
     assert logs["mae"] == pytest.approx(1.5)  # plain metrics ignore sample weights (Keras 3)
     weighted = [v for k, v in logs.items() if k != "mae" and "mae" in k and k != "loss"]
     assert weighted == [pytest.approx((1.0 + 6.0) / 4.0)]
+    model.compile("sgd", loss="mse", weighted_metrics=["mae"])  # weighted metrics alone
+    logs = model.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True)
+    assert logs["mae"] == pytest.approx((1.0 + 6.0) / 4.0)
 
 
 def test_a_custom_metric_makes_its_state_with_add_variable():

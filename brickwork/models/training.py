@@ -94,7 +94,8 @@ class Trainer:
         self.optimizer = optimizers_module.get(optimizer)
         names = self._output_names_for_compile(loss)
         self._compiled_loss = CompiledLoss(loss, loss_weights, names)
-        self._compiled_metrics = _compiled_metrics(metrics, weighted_metrics, self._compiled_loss.losses, names)
+        self._compiled_metrics = CompiledMetrics(metrics, self._compiled_loss.losses, names,
+                                                 weighted_metrics=weighted_metrics)
         self._compile_metrics_view = CompileMetrics(self)
         self._loss_tracker = Mean(name="loss")
         self._compile_config = {"loss": loss if isinstance(loss, (str, list, dict)) else None,
@@ -178,7 +179,7 @@ class Trainer:
         """The loss to minimise: the compiled loss of ``y`` and ``y_pred`` plus every
         :meth:`~brickwork.layers.Layer.add_loss` term and weight penalty (Keras 3's ``compute_loss``)."""
         total = None
-        if getattr(self, "compiled", False) and _has_loss(self._compiled_loss):
+        if getattr(self, "compiled", False) and self._compiled_loss.has_loss:
             if y is None:
                 raise ValueError(f"Model '{self.name}' was compiled with a loss, so it needs targets y; "
                                  "compile(loss=None) trains on add_loss terms alone.")
@@ -417,23 +418,10 @@ class Trainer:
         return getattr(self, "_compile_config", None)
 
 
-def _compiled_metrics(metrics: Any, weighted_metrics: Any, losses: list[Any], names: list[str]) -> CompiledMetrics:
-    import inspect
-
-    if "weighted_metrics" in inspect.signature(CompiledMetrics).parameters:
-        return CompiledMetrics(metrics, losses, names, weighted_metrics=weighted_metrics)
-    if weighted_metrics:
-        raise NotImplementedError("compile(weighted_metrics=...) is not supported by this CompiledMetrics.")
-    return CompiledMetrics(metrics, losses, names)
-
-
-def _has_loss(compiled_loss: CompiledLoss) -> bool:
-    return any(loss is not None for loss in compiled_loss.losses)
-
-
 def _has_metrics(compiled_metrics: CompiledMetrics) -> bool:
-    return bool(flatten(compiled_metrics.metrics) if compiled_metrics.metrics is not None else
-                [m for m in flatten(compiled_metrics.spec) if m is not None])
+    if compiled_metrics.built:
+        return bool(compiled_metrics.all_metrics)
+    return any(m is not None for m in flatten(compiled_metrics.spec) + flatten(compiled_metrics.weighted_spec))
 
 
 def _pythonify(logs: Any) -> dict[str, Any]:
