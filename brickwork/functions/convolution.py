@@ -6,7 +6,7 @@ import numpy as np
 
 from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
-from brickwork.functions._patches import add_windows, crop_nhwc, out_length, pad_nhwc, windows
+from brickwork.functions.sliding_windows import add_windows, crop_nhwc, out_length, pad_nhwc, windows
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
