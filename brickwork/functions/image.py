@@ -40,7 +40,29 @@ def _cubic_weights(t: np.ndarray, a: float = -0.75) -> np.ndarray:
     return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=-1)
 
 
-def interpolation_matrix(n_in: int, n_out: int, interpolation: str = "bilinear") -> np.ndarray:
+def _antialias_matrix(n_in: int, n_out: int, interpolation: str) -> np.ndarray:
+    """Shrinking with ``antialias=True``: the triangle (bilinear) or Keys cubic (:math:`a=-0.5`) filter
+    stretched by the scale :math:`r = n_{in}/n_{out} > 1`, each row's weights renormalised to 1."""
+    scale = n_in / n_out
+    taps = 2 if interpolation == "bilinear" else 4
+    support = taps / 2 * scale if scale >= 1 else taps / 2
+    inv = 1 / scale if scale >= 1 else 1.0
+    a = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        centre = scale * (i + 0.5)
+        lo = max(int(centre - support + 0.5), 0)
+        hi = min(int(centre + support + 0.5), n_in)
+        d = np.abs((np.arange(lo, hi) - centre + 0.5) * inv)
+        if interpolation == "bilinear":
+            w = np.maximum(1 - d, 0)
+        else:
+            w = np.where(d <= 1, (1.5 * d - 2.5) * d * d + 1, np.where(d < 2, ((-0.5 * d + 2.5) * d - 4) * d + 2, 0.0))
+        a[i, lo:hi] = w / w.sum()
+    return a
+
+
+def interpolation_matrix(n_in: int, n_out: int, interpolation: str = "bilinear",
+                         antialias: bool = False) -> np.ndarray:
     r"""The ``(n_out, n_in)`` matrix :math:`A` with ``y = A @ x`` resizing one axis.
 
     * ``'bilinear'``: :math:`s_i = \max((i+\tfrac12) r - \tfrac12, 0)` with :math:`r = n_{in}/n_{out}`,
@@ -54,6 +76,8 @@ def interpolation_matrix(n_in: int, n_out: int, interpolation: str = "bilinear")
         raise ValueError(f"Unknown interpolation {interpolation!r}: expected one of {INTERPOLATIONS}.")
     if n_in <= 0 or n_out <= 0:
         raise ValueError(f"resize: sizes must be positive; got input length {n_in} and output length {n_out}.")
+    if antialias and interpolation != "nearest":
+        return _antialias_matrix(n_in, n_out, interpolation)
     ratio = n_in / n_out
     i = np.arange(n_out)
     a = np.zeros((n_out, n_in))
@@ -85,16 +109,17 @@ class Resize(Function):
     """
 
     def __init__(self, size: tuple[int, int], interpolation: str = "bilinear",
-                 data_format: str = "channels_last"):
+                 data_format: str = "channels_last", antialias: bool = False):
         self.size, self.interpolation, self.data_format = tuple(size), interpolation, data_format
+        self.antialias = antialias
 
     def forward(self, x):
         if x.ndim != 4:
             raise ValueError(f"resize: expected a 4-D image batch; got shape {x.shape}.")
         self.x_shape = x.shape
         h, w = x.shape[1:3] if self.data_format == "channels_last" else x.shape[2:4]
-        self.ah = interpolation_matrix(h, self.size[0], self.interpolation).astype(x.dtype)
-        self.aw = interpolation_matrix(w, self.size[1], self.interpolation).astype(x.dtype)
+        self.ah = interpolation_matrix(h, self.size[0], self.interpolation, self.antialias).astype(x.dtype)
+        self.aw = interpolation_matrix(w, self.size[1], self.interpolation, self.antialias).astype(x.dtype)
         return self._apply(x, self.ah, self.aw)
 
     def _apply(self, x: np.ndarray, ah: np.ndarray, aw: np.ndarray) -> np.ndarray:
@@ -110,10 +135,10 @@ class Resize(Function):
 
 
 def resize(x: Any, size: tuple[int, int], interpolation: str = "bilinear",
-           data_format: str = "channels_last") -> Any:
+           data_format: str = "channels_last", antialias: bool = False) -> Any:
     """Resize a 4-D image batch (or one 3-D image) to ``size = (height, width)``.
 
-    Half-pixel centres, no antialiasing (Keras 3 ``ops.image.resize(..., antialias=False)``).
+    Half-pixel centres (Keras 3's ``ops.image.resize``); ``antialias`` widens the filter when shrinking.
     """
     size = tuple(int(s) for s in size)
     if len(size) != 2:
@@ -127,7 +152,7 @@ def resize(x: Any, size: tuple[int, int], interpolation: str = "bilinear",
         raise ValueError(f"resize: expected a 3-D image or a 4-D batch; got shape {tuple(x.shape)}.")
     if ndim == 3:
         x = getitem(x, (None,))
-    y = Resize(size, interpolation, data_format)(x)
+    y = Resize(size, interpolation, data_format, antialias)(x)
     return getitem(y, 0) if ndim == 3 else y
 
 
