@@ -165,3 +165,67 @@ def test_fast_path_is_one_type_check():
     a = np.zeros(4)
     per_call = min(timeit.repeat(lambda: backend.get_array_module(a), number=20000, repeat=3)) / 20000
     assert per_call < 5e-6  # a Python call and one identity comparison; generous for shared CI machines
+
+
+SEAM_MODULES = (
+    "brickwork.layers.core", "brickwork.layers.embedding", "brickwork.layers.merge", "brickwork.layers.activation",
+    "brickwork.layers.attention", "brickwork.layers.pooling", "brickwork.metrics.base",
+    "brickwork.metrics.classification", "brickwork.metrics.fscore", "brickwork.metrics.iou",
+    "brickwork.metrics.reduction", "brickwork.metrics.regression",
+)
+# what these modules may still take from NumPy directly: dtypes and Python-side conversions of user input
+NUMPY_ALLOWED = {"asarray", "atleast_1d", "bool_", "dtype", "errstate", "float16", "float32", "float64", "int64",
+                 "integer", "ndarray"}
+
+
+class _Recorder(types.ModuleType):
+    """NumPy behind a module of its own that logs each attribute looked up on it (``(module, name)``)."""
+
+    def __init__(self, name, owner, log):
+        super().__init__(name)
+        self._owner, self._log = owner, log
+
+    def __getattr__(self, attr):
+        self._log.append((self._owner, attr))
+        return getattr(np, attr)
+
+
+def _masked_lstm_and_metrics():
+    bw.backend.clear_session()
+    ids = np.array([[3, 5, 0, 0], [1, 2, 4, 0]])
+    emb = bw.layers.Embedding(8, 4, mask_zero=True, embeddings_initializer="ones")
+    lstm = bw.layers.LSTM(3, return_sequences=True, kernel_initializer="ones", recurrent_initializer="ones")
+    x = emb(bw.Tensor(ids))
+    mask = emb.compute_mask(bw.Tensor(ids))
+    y = lstm(x, mask=mask)
+    y_true, y_pred = np.array([[0.0, 1.0], [1.0, 1.0]]), np.array([[0.2, 0.9], [0.4, 0.7]])
+    acc, mse, prec = bw.metrics.BinaryAccuracy(), bw.metrics.MeanSquaredError(), bw.metrics.Precision()
+    for m in (acc, mse, prec):
+        m.update_state(y_true, y_pred, sample_weight=np.array([1.0, 0.5]))
+    return np.asarray(mask), np.array(y.data), (acc.result(), mse.result(), prec.result())
+
+
+def test_masked_embedding_lstm_and_metrics_take_their_array_functions_from_the_seam(monkeypatch):
+    """With ``get_array_module`` answering a logging module and ``np`` replaced by one that logs too,
+    the masked forward pass and the metric updates compute through the seam (same results), and
+    touch NumPy directly only for dtypes and input conversions."""
+    import importlib
+
+    expected = _masked_lstm_and_metrics()
+    seam_log, numpy_log = [], []
+    for name in SEAM_MODULES:
+        module = importlib.import_module(name)
+        recorder = _Recorder("xp", name, seam_log)
+        monkeypatch.setattr(module, "get_array_module", lambda *a, _r=recorder: _r)
+        monkeypatch.setattr(module, "np", _Recorder("numpy", name, numpy_log), raising=False)
+    got = _masked_lstm_and_metrics()
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    assert got[2] == expected[2]
+    used = set(seam_log)
+    assert ("brickwork.layers.embedding", "asarray") in used  # Embedding.compute_mask
+    assert ("brickwork.layers.core", "asarray") in used  # mask_array, used by the LSTM for its mask
+    assert {("brickwork.metrics.classification", f) for f in ("mean", "argsort", "cumsum", "searchsorted")} <= used
+    assert ("brickwork.metrics.regression", "mean") in used and ("brickwork.metrics.reduction", "sum") in used
+    direct = {attr for _, attr in numpy_log} - NUMPY_ALLOWED
+    assert not direct, f"direct NumPy calls on array data: {sorted(direct)}"

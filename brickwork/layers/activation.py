@@ -14,7 +14,9 @@ import numpy as np
 
 from brickwork import constraints, initializers, regularizers
 from brickwork import functions as F
+from brickwork.backend import get_array_module
 from brickwork.engine.tensor import Tensor
+from brickwork.layers.core import mask_array
 from brickwork.layers.layer import InputSpec, Layer
 
 
@@ -208,13 +210,14 @@ class Softmax(Layer):
         x = inputs
         keep = None
         if mask is not None:
-            m = _as_array(mask)
+            m = mask_array(mask, None)
             if m.ndim > len(x.shape) or any(a != 1 and a != b for a, b in zip(m.shape[::-1], x.shape[::-1])):
                 raise ValueError(f"Softmax '{self.name}': the mask of shape {m.shape} does not broadcast to the "
                                  f"inputs of shape {tuple(x.shape)}.")
             keep = m if m.dtype == bool else m > 0.5
-            big = -3e4 if _as_array(x).dtype == np.float16 else -1e9
-            x = F.where(keep, x, np.asarray(big, _as_array(x).dtype))
+            data = _as_array(x)
+            big = -3e4 if data.dtype == np.float16 else -1e9
+            x = F.where(keep, x, get_array_module(data).asarray(big, data.dtype))
         axes = [self.axis] if isinstance(self.axis, int) else self.axis
         if len(axes) == 1:
             y = F.softmax(x, axes[0])
@@ -224,7 +227,8 @@ class Softmax(Layer):
             e = F.exp(x - shift)
             y = e / F.sum(e, axis=axes, keepdims=True)
         if keep is not None:
-            y = F.where(keep, y, np.zeros((), _as_array(y).dtype))
+            data = _as_array(y)
+            y = F.where(keep, y, get_array_module(data).zeros((), data.dtype))
         return y
 
     def compute_output_shape(self, input_shape):

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from brickwork import functions as F
+from brickwork.backend import get_array_module
 from brickwork.engine.tensor import Tensor
+from brickwork.layers.core import mask_array
 from brickwork.layers.layer import Layer
 
 _NEG = -1e9
@@ -47,12 +47,13 @@ class _BaseAttention(Layer):
         masks = mask if isinstance(mask, (list, tuple)) else [mask, None]
         q_mask = masks[0] if masks else None
         v_mask = masks[1] if len(masks) > 1 else None
-        block = np.zeros(scores.shape, bool)
+        xp = get_array_module(scores.data)
+        block = xp.zeros(scores.shape, bool)
         if v_mask is not None:
-            block |= ~np.asarray(getattr(v_mask, "data", v_mask), bool)[:, None, :]
+            block |= ~mask_array(v_mask)[:, None, :]
         if use_causal_mask:
             tq, tv = scores.shape[1], scores.shape[2]
-            block |= np.triu(np.ones((tq, tv), bool), k=1)[None]
+            block |= xp.triu(xp.ones((tq, tv), bool), k=1)[None]
         if block.any():
             scores = F.where(block, _NEG, scores)
         weights = F.softmax(scores, axis=-1)
@@ -60,7 +61,7 @@ class _BaseAttention(Layer):
             weights = F.dropout(weights, self.dropout)
         context = F.matmul(weights, value)                      # (N, Tq, dv)
         if q_mask is not None:
-            keep = np.asarray(getattr(q_mask, "data", q_mask), context.dtype)[:, :, None]
+            keep = mask_array(q_mask, context.dtype)[:, :, None]
             context = context * Tensor(keep)
         if return_attention_scores:
             return [context, weights]

@@ -8,6 +8,7 @@ import numpy as np
 
 from brickwork import activations, constraints, initializers, regularizers
 from brickwork import functions as F
+from brickwork.backend import get_array_module
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.layer import InputSpec, Layer
 
@@ -127,6 +128,13 @@ class Identity(Layer):
         return input_shape
 
 
+def mask_array(mask: Any, dtype: Any = bool) -> Any:
+    """The array of a Keras mask as ``dtype``: a Tensor's ``.data``, or a NumPy/CuPy array
+    (or nested list) converted by the array module it belongs to."""
+    data = mask.data if isinstance(mask, Tensor) else mask
+    return get_array_module(data).asarray(data, dtype)
+
+
 class Masking(Layer):
     """Masks time steps whose features all equal ``mask_value``.
 
@@ -140,10 +148,12 @@ class Masking(Layer):
         self.supports_masking = True
 
     def compute_mask(self, inputs, mask=None):
-        return np.any(inputs.data != self.mask_value, axis=-1)
+        xp = get_array_module(inputs.data)
+        return xp.any(inputs.data != self.mask_value, axis=-1)
 
     def call(self, inputs):
-        keep = np.any(inputs.data != self.mask_value, axis=-1, keepdims=True)
+        xp = get_array_module(inputs.data)
+        keep = xp.any(inputs.data != self.mask_value, axis=-1, keepdims=True)
         return inputs * Tensor(keep.astype(inputs.dtype))
 
     def compute_output_shape(self, input_shape):

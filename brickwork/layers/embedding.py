@@ -8,6 +8,7 @@ import numpy as np
 
 from brickwork import constraints, initializers, regularizers
 from brickwork import functions as F
+from brickwork.backend import get_array_module
 from brickwork.layers.layer import Layer
 
 
@@ -77,7 +78,8 @@ class Embedding(Layer):
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
-        return np.asarray(inputs.data) != 0
+        data = inputs.data
+        return get_array_module(data).asarray(data) != 0
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)

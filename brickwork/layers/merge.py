@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from brickwork import functions as F
+from brickwork.backend import get_array_module
+from brickwork.layers.core import mask_array
 from brickwork.layers.layer import Layer
 
 
@@ -51,9 +51,9 @@ class _Merge(Layer):
         """Keras's rule: a step is kept when any input keeps it; no mask unless every input has one."""
         if mask is None or any(m is None for m in mask):
             return None
-        out = np.asarray(getattr(mask[0], "data", mask[0]), bool)
+        out = mask_array(mask[0])
         for m in mask[1:]:
-            out = out | np.asarray(getattr(m, "data", m), bool)
+            out = out | mask_array(m)
         return out
 
     def compute_output_shape(self, input_shape):
@@ -164,15 +164,16 @@ class Concatenate(_Merge):
         concatenated along ``axis``, then any-reduced over the last axis."""
         if mask is None or all(m is None for m in mask):
             return None
+        xp = get_array_module(*inputs, *mask)
         full = []
         for x, m in zip(inputs, mask):
             shape = tuple(x.shape)
             if m is None:
-                full.append(np.ones(shape, bool))
+                full.append(xp.ones(shape, bool))
                 continue
-            m = np.asarray(getattr(m, "data", m), bool)
-            full.append(np.broadcast_to(m[..., None], shape) if m.ndim < len(shape) else m)
-        return np.any(np.concatenate(full, axis=self.axis), axis=-1)
+            m = mask_array(m)
+            full.append(xp.broadcast_to(m[..., None], shape) if m.ndim < len(shape) else m)
+        return xp.any(xp.concatenate(full, axis=self.axis), axis=-1)
 
     def get_config(self):
         cfg = super().get_config()

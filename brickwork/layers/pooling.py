@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from brickwork import functions as F
+from brickwork.backend import get_array_module
 from brickwork.functions import conv_utils as cu
+from brickwork.layers.core import mask_array
 from brickwork.layers.layer import InputSpec, Layer
 
 
@@ -98,10 +98,10 @@ class _GlobalPooling(Layer):
         if self.mode == "max":
             return F.max(inputs, axis=axes, keepdims=self.keepdims)
         if mask is not None and self.rank == 1:  # average over the unmasked steps only
-            m = np.asarray(mask, inputs.dtype)
+            m = mask_array(mask, inputs.dtype)
             m = m[:, :, None] if self.data_format == "channels_last" else m[:, None, :]
             total = F.sum(inputs * m, axis=axes, keepdims=self.keepdims)
-            count = np.maximum(m.sum(axis=axes, keepdims=self.keepdims), 1)
+            count = get_array_module(m).maximum(m.sum(axis=axes, keepdims=self.keepdims), 1)
             return total / count
         return F.mean(inputs, axis=axes, keepdims=self.keepdims)
 

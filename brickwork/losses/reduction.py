@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.backend import get_array_module
 from brickwork.engine.tensor import Tensor
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
@@ -35,7 +36,10 @@ def standardize_reduction(reduction: Any, owner: str = "Loss") -> Any:
 
 
 def _as_array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    """A tensor's array, an array as it is (NumPy or CuPy); anything else through NumPy."""
+    if isinstance(x, Tensor):
+        return x.data
+    return x if get_array_module(x) is not np else np.asarray(x)
 
 
 def align_weights(weights: np.ndarray, ndim: int) -> np.ndarray:

@@ -6,22 +6,28 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.backend import get_array_module, to_numpy
 from brickwork.engine.tensor import Tensor
 from brickwork.engine.variable import Variable
 
 
-def to_numpy(x: Any) -> np.ndarray:
-    """The NumPy value of a Tensor, Variable, array or nested list."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+def as_array(x: Any) -> Any:
+    """The array of a Tensor or Variable (``.data``); a NumPy or CuPy array as it is; other
+    input (nested lists, numbers) converted with NumPy."""
+    if isinstance(x, Tensor):
+        return x.data
+    if get_array_module(x) is not np:
+        return x
+    return np.asarray(x)
 
 
-def get_mask(y_pred: Any) -> np.ndarray | None:
+def get_mask(y_pred: Any) -> Any:
     """The Keras mask carried by ``y_pred`` (``y_pred._keras_mask``) as a boolean array, or None."""
     mask = getattr(y_pred, "_keras_mask", None)
-    return None if mask is None else to_numpy(mask).astype(bool)
+    return None if mask is None else as_array(mask).astype(bool)
 
 
-def align(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+def align(y_true: Any, y_pred: Any) -> Any:
     """Expand or squeeze a trailing axis of 1 so ``y_true`` matches ``y_pred``'s rank."""
     if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
         return y_true[..., None]
@@ -31,9 +37,10 @@ def align(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 
 
 def python_result(value: Any) -> Any:
-    """A metric result as a Python float (scalars) or an ndarray (vector results)."""
-    value = to_numpy(value)
-    return float(value) if value.ndim == 0 else value
+    """A metric result as a Python float (scalars) or a NumPy ndarray (vector results, copied to
+    the host when they live on a GPU)."""
+    value = as_array(value)
+    return float(value) if value.ndim == 0 else to_numpy(value)
 
 
 class Metric:

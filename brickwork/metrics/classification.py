@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from brickwork.metrics.base import Metric, align, to_numpy
+from brickwork.backend import get_array_module, to_numpy
+from brickwork.metrics.base import Metric, align, as_array
 from brickwork.metrics.reduction import MeanMetricWrapper
 
 
-def binary_accuracy(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
     """Per sample: the fraction of outputs where ``y_pred > threshold`` equals ``y_true``."""
-    return np.mean((y_pred > threshold) == (y_true > 0.5), axis=-1)
+    xp = get_array_module(y_true, y_pred)
+    return xp.mean((y_pred > threshold) == (y_true > 0.5), axis=-1)
 
 
-def categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+def categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
     """Per sample: ``argmax(y_pred) == argmax(y_true)``."""
-    return (np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1)).astype(np.float64)
+    xp = get_array_module(y_true, y_pred)
+    return (xp.argmax(y_pred, axis=-1) == xp.argmax(y_true, axis=-1)).astype(np.float64)
 
 
-def sparse_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
     """Per sample: ``argmax(y_pred) == y_true`` for integer labels."""
-    labels = y_true.reshape(y_pred.shape[:-1]) if y_true.size == np.prod(y_pred.shape[:-1]) else y_true
-    return (np.argmax(y_pred, axis=-1) == labels).astype(np.float64)
+    xp = get_array_module(y_true, y_pred)
+    labels = y_true.reshape(y_pred.shape[:-1]) if y_true.size == math.prod(y_pred.shape[:-1]) else y_true
+    return (xp.argmax(y_pred, axis=-1) == labels).astype(np.float64)
 
 
-def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+def accuracy(y_true: Any, y_pred: Any) -> Any:
     """Per sample: exact equality of values (Keras's plain ``Accuracy``)."""
-    return np.mean(y_true == y_pred, axis=-1) if y_pred.ndim > 1 else (y_true == y_pred).astype(np.float64)
+    xp = get_array_module(y_true, y_pred)
+    return xp.mean(y_true == y_pred, axis=-1) if y_pred.ndim > 1 else (y_true == y_pred).astype(np.float64)
 
 
 class Accuracy(MeanMetricWrapper):
@@ -62,6 +68,13 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         return y_true, y_pred  # labels carry no class axis: no rank alignment
 
 
+def safe_divide(num: Any, den: Any) -> Any:
+    """``num / den`` where ``den > 0``, else 0 (element-wise)."""
+    xp = get_array_module(num, den)
+    positive = den > 0
+    return xp.where(positive, num / xp.where(positive, den, 1.0), 0.0)
+
+
 class _Confusion(Metric):
     """Running true/false positive/negative counts at ``thresholds`` (state variables
     ``true_positives``, ``false_positives``, ``true_negatives``, ``false_negatives``)."""
@@ -75,19 +88,21 @@ class _Confusion(Metric):
             for key in ("true_positives", "false_positives", "true_negatives", "false_negatives"))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = to_numpy(y_pred).astype(np.float64)
-        y_true = align(to_numpy(y_true), y_pred).astype(np.float64) > 0.5
-        w = np.ones(y_pred.shape) if sample_weight is None else np.broadcast_to(
-            to_numpy(sample_weight).reshape(-1, *([1] * (y_pred.ndim - 1))), y_pred.shape)
-        p, t, w = y_pred.reshape(-1), y_true.reshape(-1), np.asarray(w, np.float64).reshape(-1)
+        y_pred = as_array(y_pred).astype(np.float64)
+        xp = get_array_module(y_pred)
+        y_true = align(as_array(y_true), y_pred).astype(np.float64) > 0.5
+        w = xp.ones(y_pred.shape) if sample_weight is None else xp.broadcast_to(
+            as_array(sample_weight).reshape(-1, *([1] * (y_pred.ndim - 1))), y_pred.shape)
+        p, t, w = y_pred.reshape(-1), y_true.reshape(-1), xp.asarray(w, np.float64).reshape(-1)
         # sort once, then count per threshold with cumulative sums (no loop over samples)
-        order = np.argsort(p)
+        order = xp.argsort(p)
         p, t, w = p[order], t[order], w[order]
-        pos_w, neg_w = np.cumsum(w * t), np.cumsum(w * ~t)
+        pos_w, neg_w = xp.cumsum(w * t), xp.cumsum(w * ~t)
         total_pos, total_neg = (pos_w[-1], neg_w[-1]) if p.size else (0.0, 0.0)
-        idx = np.searchsorted(p, self.thresholds, side="right")  # predictions <= threshold are negative
-        below_pos = np.where(idx > 0, pos_w[np.maximum(idx - 1, 0)], 0.0) if p.size else np.zeros_like(idx, float)
-        below_neg = np.where(idx > 0, neg_w[np.maximum(idx - 1, 0)], 0.0) if p.size else np.zeros_like(idx, float)
+        thresholds = xp.asarray(self.thresholds)  # on the inputs' device
+        idx = xp.searchsorted(p, thresholds, side="right")  # predictions <= threshold are negative
+        below_pos = xp.where(idx > 0, pos_w[xp.maximum(idx - 1, 0)], 0.0) if p.size else xp.zeros_like(idx, float)
+        below_neg = xp.where(idx > 0, neg_w[xp.maximum(idx - 1, 0)], 0.0) if p.size else xp.zeros_like(idx, float)
         self.fn.assign_add(below_pos)
         self.tn.assign_add(below_neg)
         self.tp.assign_add(total_pos - below_pos)
@@ -107,9 +122,8 @@ class Precision(_Confusion):
 
     def result(self) -> float:
         tp, fp = self.tp.data, self.fp.data
-        d = tp + fp
-        r = np.divide(tp, d, out=np.zeros_like(d), where=d > 0)
-        return float(r[0]) if r.size == 1 else r
+        r = safe_divide(tp, tp + fp)
+        return float(r[0]) if r.size == 1 else to_numpy(r)
 
 
 class Recall(_Confusion):
@@ -120,9 +134,8 @@ class Recall(_Confusion):
 
     def result(self) -> float:
         tp, fn = self.tp.data, self.fn.data
-        d = tp + fn
-        r = np.divide(tp, d, out=np.zeros_like(d), where=d > 0)
-        return float(r[0]) if r.size == 1 else r
+        r = safe_divide(tp, tp + fn)
+        return float(r[0]) if r.size == 1 else to_numpy(r)
 
 
 class AUC(_Confusion):
@@ -139,40 +152,41 @@ class AUC(_Confusion):
 
     def result(self) -> float:
         tp, fp, tn, fn = self.tp.data, self.fp.data, self.tn.data, self.fn.data
-        tpr = np.divide(tp, tp + fn, out=np.zeros_like(tp), where=(tp + fn) > 0)
-        fpr = np.divide(fp, fp + tn, out=np.zeros_like(fp), where=(fp + tn) > 0)
+        tpr, fpr = safe_divide(tp, tp + fn), safe_divide(fp, fp + tn)
         # thresholds increase, so (fpr, tpr) run from (1, 1) down to (0, 0)
-        return float(np.sum((fpr[:-1] - fpr[1:]) * (tpr[:-1] + tpr[1:]) / 2))
+        return float(get_array_module(tpr).sum((fpr[:-1] - fpr[1:]) * (tpr[:-1] + tpr[1:]) / 2))
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype, "num_thresholds": self.num_thresholds}
 
 
-def _in_top_k(labels: np.ndarray, y_pred: np.ndarray, k: int) -> np.ndarray:
+def _in_top_k(labels: Any, y_pred: Any, k: int) -> Any:
     """Whether the score of each row's label is among its ``k`` largest (ties count as in, as Keras)."""
+    xp = get_array_module(labels, y_pred)
     flat = y_pred.reshape(-1, y_pred.shape[-1])
     labels = labels.reshape(-1).astype(np.int64)
     k = min(int(k), flat.shape[-1])
-    kth = -np.partition(-flat, k - 1, axis=-1)[:, k - 1]
-    return flat[np.arange(flat.shape[0]), labels] >= kth
+    kth = -xp.partition(-flat, k - 1, axis=-1)[:, k - 1]
+    return flat[xp.arange(flat.shape[0]), labels] >= kth
 
 
-def top_k_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray, k: int = 5) -> np.ndarray:
+def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
     """Per sample: whether the one-hot target class is among the ``k`` highest scores."""
-    labels = np.argmax(y_true, axis=-1)
+    labels = get_array_module(y_true, y_pred).argmax(y_true, axis=-1)
     return _in_top_k(labels, y_pred, k).astype(np.float64).reshape(labels.shape)
 
 
-def sparse_top_k_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray, k: int = 5,
-                                      from_sorted_ids: bool = False) -> np.ndarray:
+def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5,
+                                      from_sorted_ids: bool = False) -> Any:
     """Per sample: whether the integer label is among the ``k`` highest scores (with
     ``from_sorted_ids=True``, ``y_pred`` holds class ids sorted by score and the first ``k`` are checked)."""
-    y_true = np.asarray(y_true)
+    y_true = as_array(y_true)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
     if from_sorted_ids:
         flat = y_pred.reshape(-1, y_pred.shape[-1])[:, :k]
-        return np.any(flat == y_true.reshape(-1, 1), axis=1).astype(np.float64).reshape(y_true.shape)
+        hit = get_array_module(y_true, flat).any(flat == y_true.reshape(-1, 1), axis=1)
+        return hit.astype(np.float64).reshape(y_true.shape)
     return _in_top_k(y_true, y_pred, k).astype(np.float64).reshape(y_true.shape)
 
 

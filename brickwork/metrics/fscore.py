@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from brickwork.metrics.base import Metric, to_numpy
+from brickwork.backend import get_array_module, to_numpy
+from brickwork.metrics.base import Metric, as_array
 
 EPSILON = 1e-7
 
@@ -52,18 +53,19 @@ class FBetaScore(Metric):
         self._built = True
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        t = to_numpy(y_true).astype(np.float64)
-        p = to_numpy(y_pred).astype(np.float64)
+        t = as_array(y_true).astype(np.float64)
+        p = as_array(y_pred).astype(np.float64)
+        xp = get_array_module(t, p)
         if not self._built:
             self._build(t.shape, p.shape)
         if self.threshold is None:
-            p = ((p >= p.max(axis=-1, keepdims=True)) & (np.abs(p) > 1e-9)).astype(np.float64)
+            p = ((p >= p.max(axis=-1, keepdims=True)) & (xp.abs(p) > 1e-9)).astype(np.float64)
         else:
             p = (p > self.threshold).astype(np.float64)
-        w = None if sample_weight is None else to_numpy(sample_weight).astype(np.float64).reshape(-1, 1)
+        w = None if sample_weight is None else as_array(sample_weight).astype(np.float64).reshape(-1, 1)
 
-        def weighted_sum(v: np.ndarray) -> np.ndarray:
-            return np.sum(v if w is None else v * w, axis=self.axis)
+        def weighted_sum(v: Any) -> Any:
+            return xp.sum(v if w is None else v * w, axis=self.axis)
 
         self.true_positives.assign_add(weighted_sum(p * t))
         self.false_positives.assign_add(weighted_sum(p * (1 - t)))
@@ -74,20 +76,21 @@ class FBetaScore(Metric):
         if not self._built:
             return 0.0
         tp, fp, fn = self.true_positives.data, self.false_positives.data, self.false_negatives.data
+        xp = get_array_module(tp)
         precision = tp / (tp + fp + EPSILON)
         recall = tp / (tp + fn + EPSILON)
         b2 = self.beta ** 2
         score = (1 + b2) * precision * recall / (b2 * precision + recall + EPSILON)
         if self.average == "weighted":
             weights = self.intermediate_weights.data
-            return float(np.sum(score * weights / (np.sum(weights) + EPSILON)))
+            return float(xp.sum(score * weights / (xp.sum(weights) + EPSILON)))
         if self.average is not None:
-            return float(np.mean(score))
-        return score.copy()
+            return float(xp.mean(score))
+        return to_numpy(score.copy())
 
     def reset_state(self) -> None:
         for v in self.variables:
-            v.assign(np.zeros(v.shape, v.dtype))
+            v.assign(get_array_module(v.data).zeros(v.shape, v.dtype))
 
     def get_config(self) -> dict[str, Any]:
         cfg = super().get_config()

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from brickwork.metrics.base import Metric, to_numpy
+from brickwork.backend import get_array_module
+from brickwork.metrics.base import Metric, as_array
 
 EPSILON = 1e-7
 
@@ -36,29 +37,31 @@ class MeanIoU(Metric):
                                           dtype="float64", name="total_confusion_matrix")
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        t, p = to_numpy(y_true), to_numpy(y_pred)
+        t, p = as_array(y_true), as_array(y_pred)
+        xp = get_array_module(t, p)
         if not self.sparse_y_true:
-            t = np.argmax(t, axis=self.axis)
+            t = xp.argmax(t, axis=self.axis)
         if not self.sparse_y_pred:
-            p = np.argmax(p, axis=self.axis)
+            p = xp.argmax(p, axis=self.axis)
         t, p = t.reshape(-1).astype(np.int64), p.reshape(-1).astype(np.int64)
         if t.shape != p.shape:
             raise ValueError(f"MeanIoU: {t.size} targets but {p.size} predictions.")
-        w = np.ones(t.shape) if sample_weight is None else np.broadcast_to(
-            to_numpy(sample_weight).astype(np.float64).reshape(-1), t.shape)
+        w = xp.ones(t.shape) if sample_weight is None else xp.broadcast_to(
+            as_array(sample_weight).astype(np.float64).reshape(-1), t.shape)
         keep = (t >= 0) & (t < self.num_classes) & (p >= 0) & (p < self.num_classes)
         if self.ignore_class is not None:
             keep &= t != self.ignore_class
-        cm = np.zeros((self.num_classes, self.num_classes))
-        np.add.at(cm, (t[keep], p[keep]), w[keep])
+        cm = xp.zeros((self.num_classes, self.num_classes))
+        xp.add.at(cm, (t[keep], p[keep]), w[keep])
         self.total_cm.assign_add(cm)
 
     def result(self) -> float:
         cm = self.total_cm.data
-        tp = np.diag(cm)
+        xp = get_array_module(cm)
+        tp = xp.diag(cm)
         denominator = cm.sum(axis=0) + cm.sum(axis=1) - tp
         valid = denominator > 1e-9
-        iou = np.where(valid, tp / (denominator + EPSILON), 0.0)
+        iou = xp.where(valid, tp / (denominator + EPSILON), 0.0)
         return float(iou.sum() / (valid.sum() + EPSILON))
 
     def get_config(self) -> dict[str, Any]:

@@ -7,22 +7,25 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.backend import get_array_module
 from brickwork.losses.reduction import align_weights, apply_mask
-from brickwork.metrics.base import Metric, align, get_mask, to_numpy
+from brickwork.metrics.base import Metric, align, as_array, get_mask
 
 
-def samplewise_values(values: Any, sample_weight: Any, reduce_fn: Callable[..., np.ndarray]
-                      ) -> tuple[np.ndarray, np.ndarray | None]:
+def samplewise_values(values: Any, sample_weight: Any, reduce_fn: str) -> tuple[Any, Any]:
     """Reduce ``values`` (and the weights) to one value per sample, as Keras's
     ``reduce_to_samplewise_values``: a mask on ``values`` multiplies the weights;
-    the values are reduced with ``reduce_fn`` over the axes the weights lack,
-    multiplied by the weights, and both are reduced over their non-batch axes.
+    the values are reduced with ``reduce_fn`` (the name of an array-module reduction,
+    ``'sum'`` or ``'mean'``) over the axes the weights lack, multiplied by the weights,
+    and both are reduced over their non-batch axes.
     """
     mask = get_mask(values)
-    v = to_numpy(values).astype(np.float64)
+    v = as_array(values).astype(np.float64)
+    xp = get_array_module(v)
+    reduce = getattr(xp, reduce_fn)
     sw = None
     if sample_weight is not None:
-        sw = to_numpy(sample_weight).astype(np.float64)
+        sw = as_array(sample_weight).astype(np.float64)
         if mask is not None:
             sw = apply_mask(sw, mask, "sum")
         if sw.ndim > v.ndim:
@@ -30,16 +33,16 @@ def samplewise_values(values: Any, sample_weight: Any, reduce_fn: Callable[..., 
         elif v.ndim == sw.ndim + 1 and v.shape[-1] == 1:
             v = v[..., 0]
         if v.ndim > sw.ndim:
-            v = reduce_fn(v, axis=tuple(range(sw.ndim, v.ndim)))
+            v = reduce(v, axis=tuple(range(sw.ndim, v.ndim)))
         try:
-            sw = np.broadcast_to(sw, v.shape)
+            sw = xp.broadcast_to(sw, v.shape)
         except ValueError:
             raise ValueError(f"sample_weight of shape {sw.shape} does not match values of shape {v.shape}.") from None
         v = v * sw
         if sw.ndim > 1:
-            sw = reduce_fn(sw, axis=tuple(range(1, sw.ndim)))
+            sw = reduce(sw, axis=tuple(range(1, sw.ndim)))
     if v.ndim > 1:
-        v = reduce_fn(v, axis=tuple(range(1, v.ndim)))
+        v = reduce(v, axis=tuple(range(1, v.ndim)))
     return v, sw
 
 
@@ -56,8 +59,8 @@ class Sum(Metric):
         self.total = self.add_variable(shape=(), initializer="zeros", dtype="float64", name="total")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        v, _ = samplewise_values(values, sample_weight, np.sum)
-        self.total.assign_add(np.sum(v))
+        v, _ = samplewise_values(values, sample_weight, "sum")
+        self.total.assign_add(get_array_module(v).sum(v))
 
     def result(self) -> float:
         return float(self.total.data)
@@ -78,10 +81,11 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", dtype="float64", name="count")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        v, sw = samplewise_values(values, sample_weight, np.mean)
-        self.total.assign_add(np.sum(v))
+        v, sw = samplewise_values(values, sample_weight, "mean")
+        xp = get_array_module(v)
+        self.total.assign_add(xp.sum(v))
         if sw is not None:
-            n = float(np.sum(sw))
+            n = float(xp.sum(sw))
         else:
             n = v.shape[0] if v.ndim >= 1 else 1
         self.count.assign_add(n)
@@ -110,13 +114,13 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         mask = get_mask(y_pred)
-        pred, true = to_numpy(y_pred), to_numpy(y_true)
+        pred, true = as_array(y_pred), as_array(y_true)
         values = self.fn(*self._prepare(true, pred), **self.fn_kwargs)
         if mask is not None:
             sample_weight = apply_mask(sample_weight, mask, "sum")
-        super().update_state(to_numpy(values), sample_weight=sample_weight)
+        super().update_state(as_array(values), sample_weight=sample_weight)
 
-    def _prepare(self, y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _prepare(self, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
         """Bring the targets to the predictions' rank (a trailing axis of 1 is added or dropped)."""
         if y_pred.ndim == 1:  # one value per sample: give it a feature axis so it is not averaged away
             y_pred = y_pred[:, None]

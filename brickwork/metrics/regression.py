@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from brickwork.metrics.base import Metric, to_numpy
+from brickwork.backend import get_array_module, to_numpy
+from brickwork.metrics.base import Metric, as_array
 from brickwork.metrics.reduction import MeanMetricWrapper
 
 
-def mse(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    return np.mean((y_pred - y_true) ** 2, axis=-1)
+def mse(y_true: Any, y_pred: Any) -> Any:
+    return get_array_module(y_true, y_pred).mean((y_pred - y_true) ** 2, axis=-1)
 
 
-def mae(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    return np.mean(np.abs(y_pred - y_true), axis=-1)
+def mae(y_true: Any, y_pred: Any) -> Any:
+    xp = get_array_module(y_true, y_pred)
+    return xp.mean(xp.abs(y_pred - y_true), axis=-1)
 
 
 class MeanSquaredError(MeanMetricWrapper):
@@ -39,12 +42,13 @@ class RootMeanSquaredError(MeanMetricWrapper):
         super().__init__(mse, name=name, dtype=dtype)
 
     def result(self) -> float:
-        return float(np.sqrt(super().result()))
+        return math.sqrt(super().result())
 
 
-def mape(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+def mape(y_true: Any, y_pred: Any) -> Any:
     r"""Per sample :math:`\frac{100}{d}\sum_j |y_j - \hat y_j| / \max(|y_j|, 10^{-7})`."""
-    return 100.0 * np.mean(np.abs((y_true - y_pred) / np.maximum(np.abs(y_true), 1e-7)), axis=-1)
+    xp = get_array_module(y_true, y_pred)
+    return 100.0 * xp.mean(xp.abs((y_true - y_pred) / xp.maximum(xp.abs(y_true), 1e-7)), axis=-1)
 
 
 class MeanAbsolutePercentageError(MeanMetricWrapper):
@@ -91,22 +95,23 @@ class R2Score(Metric):
         self._built = True
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        p = to_numpy(y_pred).astype(np.float64)
-        t = to_numpy(y_true).astype(np.float64)
+        p = as_array(y_pred).astype(np.float64)
+        t = as_array(y_true).astype(np.float64)
+        xp = get_array_module(t, p)
         if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
             t = t[..., 0]
         elif p.ndim == t.ndim + 1 and p.shape[-1] == 1:
             p = p[..., 0]
         if not self._built:
             self._build(t.shape)
-        w = np.asarray(1.0) if sample_weight is None else to_numpy(sample_weight).astype(np.float64)
+        w = xp.asarray(1.0) if sample_weight is None else as_array(sample_weight).astype(np.float64)
         if w.ndim == 1:
             w = w[:, None]
-        w = np.broadcast_to(w, t.shape)
-        self.sum.assign_add(np.sum(t * w, axis=0))
-        self.squared_sum.assign_add(np.sum(t * t * w, axis=0))
-        self.total_mse.assign_add(np.sum((t - p) ** 2 * w, axis=0))
-        self.count.assign_add(np.sum(w, axis=0))
+        w = xp.broadcast_to(w, t.shape)
+        self.sum.assign_add(xp.sum(t * w, axis=0))
+        self.squared_sum.assign_add(xp.sum(t * t * w, axis=0))
+        self.total_mse.assign_add(xp.sum((t - p) ** 2 * w, axis=0))
+        self.count.assign_add(xp.sum(w, axis=0))
         self.num_samples.assign_add(t.size)
 
     def result(self) -> Any:
@@ -114,15 +119,16 @@ class R2Score(Metric):
 
         if not self._built:
             return 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
+        xp = get_array_module(self.sum.data)
+        with np.errstate(divide="ignore", invalid="ignore"):  # NumPy's warning switch (CuPy does not warn)
             mean = self.sum.data / self.count.data
             total = self.squared_sum.data - self.sum.data * mean
             raw = 1 - self.total_mse.data / total
-        raw = np.where(np.isinf(raw), 0.0, raw)
+        raw = xp.where(xp.isinf(raw), 0.0, raw)
         if self.class_aggregation == "uniform_average":
-            score = np.mean(raw)
+            score = xp.mean(raw)
         elif self.class_aggregation == "variance_weighted_average":
-            score = np.sum(total * raw) / np.sum(total)
+            score = xp.sum(total * raw) / xp.sum(total)
         else:
             score = raw
         n, k = float(self.num_samples.data), self.num_regressors
@@ -135,11 +141,11 @@ class R2Score(Metric):
                               stacklevel=2)
             else:
                 score = 1.0 - (1.0 - score) * (n - 1.0) / (n - k - 1.0)
-        return float(score) if np.ndim(score) == 0 else np.asarray(score)
+        return float(score) if xp.ndim(score) == 0 else to_numpy(score)
 
     def reset_state(self) -> None:
         for v in self.variables:
-            v.assign(np.zeros(v.shape, v.dtype))
+            v.assign(get_array_module(v.data).zeros(v.shape, v.dtype))
 
     def get_config(self) -> dict[str, Any]:
         cfg = super().get_config()

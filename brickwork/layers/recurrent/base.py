@@ -9,8 +9,10 @@ import numpy as np
 
 from brickwork import activations, constraints, initializers, regularizers
 from brickwork import functions as F
+from brickwork.backend import get_array_module
 from brickwork.engine.random import generator
 from brickwork.engine.tensor import Tensor
+from brickwork.layers.core import mask_array
 from brickwork.layers.layer import InputSpec, Layer
 
 
@@ -119,7 +121,8 @@ class RecurrentBase(Layer):
                 raise ValueError(f"Stateful {type(self).__name__} '{self.name}' was run with batch size "
                                  f"{self.states[0].shape[0]}; got {n}. Call reset_states() to change it.")
             return [Tensor(s) for s in self.states]
-        return [Tensor(np.zeros((n, self.units), inputs.dtype)) for _ in range(self.num_states)]
+        xp = get_array_module(inputs.data)
+        return [Tensor(xp.zeros((n, self.units), inputs.dtype)) for _ in range(self.num_states)]
 
     def reset_states(self, states: Any = None) -> None:
         """Forget (or set) the states kept between batches by a ``stateful`` layer."""
@@ -134,7 +137,7 @@ class RecurrentBase(Layer):
             keep = generator().random((x.shape[0], self.units)) >= self.recurrent_dropout
             rdrop = keep.astype(x.dtype) / (1 - self.recurrent_dropout)
         if mask is not None:
-            mask = np.asarray(mask.data if isinstance(mask, Tensor) else mask, bool)
+            mask = mask_array(mask)
             if mask.shape != x.shape[:2]:
                 raise ValueError(f"{type(self).__name__} '{self.name}': mask of shape {mask.shape} does not match "
                                  f"the input's (batch, timesteps) {x.shape[:2]}.")

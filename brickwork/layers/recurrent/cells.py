@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from brickwork import activations, initializers
 from brickwork import functions as F
+from brickwork.backend import get_array_module
 from brickwork.engine.tensor import Tensor
+from brickwork.layers.core import mask_array
 from brickwork.layers.layer import InputSpec, Layer
 
 
@@ -204,8 +204,8 @@ class RNN(Layer):
         if initial_state is not None:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
         else:
-            states = [Tensor(np.zeros((n, s), inputs.dtype)) for s in self._sizes()]
-        mask = None if mask is None else np.asarray(getattr(mask, "data", mask), bool)
+            states = [Tensor(get_array_module(inputs.data).zeros((n, s), inputs.dtype)) for s in self._sizes()]
+        mask = None if mask is None else mask_array(mask)
         outputs = []
         output = None
         steps = range(t_len - 1, -1, -1) if self.go_backwards else range(t_len)
