@@ -16,6 +16,7 @@ import numpy as np
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.input_layer import InputLayer
 from brickwork.layers.layer import Layer
+from brickwork.layers.operation import Operation
 from brickwork.layers.symbolic import Node, SymbolicTensor
 from brickwork.models.model import Model
 from brickwork.utils.tree import flatten, map_structure
@@ -41,14 +42,20 @@ class Functional(Model):
         self.inputs = flatten(inputs)
         self.outputs = flatten(outputs)
         self._nodes = topological_nodes(self.inputs, self.outputs)
-        self._layers = display_order(self._nodes)
+        self._operations = layer_order(self.inputs, self.outputs)
         self.built = True
 
     # ------------------------------------------------------------ structure
     @property
     def layers(self) -> list[Layer]:
-        """The model's layers in graph order, input layers included (Keras's order)."""
-        return list(self._layers)
+        """The model's layers in Keras's order, input layers included, recorded operators
+        (:class:`~brickwork.layers.Operation`) not — as Keras lists its layers and not its ops."""
+        return [op for op in self._operations if not isinstance(op, Operation)]
+
+    @property
+    def operations(self) -> list[Layer]:
+        """Every layer and recorded operator of the graph, in Keras's order."""
+        return list(self._operations)
 
     @property
     def input(self) -> Any:
@@ -202,18 +209,44 @@ def node_of(t: SymbolicTensor) -> Node:
     return layer._inbound_nodes[node_index]
 
 
-def display_order(nodes: list[Node]) -> list[Layer]:
-    """The graph's layers by depth from the inputs, then creation order (Keras's listing)."""
-    depth: dict[int, int] = {}
-    for node in nodes:  # parents come first: depth = longest path from an input
-        depth[id(node)] = 1 + max((depth[id(p)] for p in node.parent_nodes if id(p) in depth), default=-1)
-    layers: list[Layer] = []
-    seen: set[int] = set()
-    for node in sorted(nodes, key=lambda n: (depth[id(n)], n.order)):
-        if id(node.layer) not in seen:
-            seen.add(id(node.layer))
-            layers.append(node.layer)
-    return layers
+def layer_order(inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]) -> list[Layer]:
+    """The graph's layers in the order Keras lists them (its ``map_graph``): by depth from the
+    outputs, deepest first, ties by the order a depth-first walk from each output first meets them.
+    Keras's file format matches weights in this order, so ``model.layers`` must follow it."""
+    finished: set[int] = set()
+    post_order: list[Node] = []
+    first_seen: dict[int, int] = {}
+    layers: dict[int, Layer] = {}
+    for out in outputs:
+        stack: list[tuple[Node, bool]] = [(node_of(out), False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                finished.add(id(node))
+                post_order.append(node)
+                continue
+            if id(node) in finished:
+                continue
+            layers[id(node.layer)] = node.layer
+            first_seen.setdefault(id(node.layer), len(first_seen))
+            stack.append((node, True))
+            if not isinstance(node.layer, InputLayer):
+                stack += [(node_of(t), False) for t in reversed(node.input_tensors)]
+    in_graph = {id(n) for n in post_order}
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        for t in node.input_tensors:
+            parent = node_of(t)
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for t in inputs:  # inputs that no output uses still count, first
+        layer = node_of(t).layer
+        if id(layer) not in layer_depth:
+            layers[id(layer)], layer_depth[id(layer)], first_seen[id(layer)] = layer, 0, -1
+    return sorted(layers.values(), key=lambda la: (-layer_depth[id(la)], first_seen[id(la)]))
 
 
 def run_nodes(nodes: list[Node], inputs: list[SymbolicTensor], values: list[Any], outputs_structure: Any) -> Any:

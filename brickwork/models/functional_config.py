@@ -37,7 +37,7 @@ def _restructure(kind: Any, tensors: list[Any]) -> Any:
 def functional_config(model: Any) -> dict[str, Any]:
     node_ids = {id(n) for n in model._nodes}
     local_index: dict[int, int] = {}
-    for layer in model.layers:
+    for layer in model.operations:
         k = 0
         for node in layer._inbound_nodes:
             if id(node) in node_ids:
@@ -66,7 +66,7 @@ def functional_config(model: Any) -> dict[str, Any]:
         return x
 
     layers = []
-    for layer in model.layers:
+    for layer in model.operations:
         entry = serialize_layer(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [

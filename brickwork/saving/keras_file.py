@@ -250,6 +250,12 @@ def _functional_entry(model: Any) -> dict[str, Any]:
     from brickwork.layers.input_layer import InputLayer
     from brickwork.layers.symbolic import SymbolicTensor, map_structure
 
+    ops = [op.op for op in model.operations if op not in model.layers]
+    if ops:
+        raise ValueError(f"Model '{model.name}' records operators on symbolic tensors ({sorted(set(ops))}); "
+                         "they cannot be written for Keras yet. Wrap them in layers, or save in brickwork's "
+                         "format (any file name but *.keras).")
+
     layers = model_layers(model)
     model_nodes = {id(node) for layer in layers for node in layer._inbound_nodes}
     local: dict[int, int] = {}

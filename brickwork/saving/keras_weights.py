@@ -70,49 +70,9 @@ def producer(tensor: Any) -> tuple[Any, int, int, Any]:
     return layer, node_index, tensor_index, layer._inbound_nodes[node_index]
 
 
-def functional_order(model: Any) -> list[Any]:
-    """The layers of a Functional model in the order Keras lists them (its ``map_graph``)."""
-    from brickwork.layers.input_layer import InputLayer
-
-    finished: set[int] = set()
-    post_order: list[Any] = []
-    first_seen: dict[int, int] = {}
-    layers: dict[int, Any] = {}
-    for out in model.outputs:  # depth-first from each output; a layer's index is its first visit
-        stack: list[tuple[Any, bool]] = [(producer(out)[3], False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                finished.add(id(node))
-                post_order.append(node)
-                continue
-            if id(node) in finished:
-                continue
-            layers[id(node.layer)] = node.layer
-            first_seen.setdefault(id(node.layer), len(first_seen))
-            stack.append((node, True))
-            if not isinstance(node.layer, InputLayer):
-                stack += [(producer(t)[3], False) for t in reversed(node.input_tensors)]
-    in_graph = {id(n) for n in post_order}
-    node_depth: dict[int, int] = {}
-    layer_depth: dict[int, int] = {}
-    for node in reversed(post_order):
-        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
-        for t in node.input_tensors:
-            parent = producer(t)[3]
-            if id(parent) in in_graph:
-                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
-    for t in model.inputs:  # inputs that no output uses still count, first
-        layer = producer(t)[0]
-        if id(layer) not in layer_depth:
-            layers[id(layer)], layer_depth[id(layer)], first_seen[id(layer)] = layer, 0, -1
-    return sorted(layers.values(), key=lambda la: (-layer_depth[id(la)], first_seen[id(la)]))
-
-
 def model_layers(model: Any) -> list[Any]:
     """A model's layers in Keras's order (a Sequential's input layer is not one of them)."""
-    return functional_order(model) if is_functional(model) else list(model.layers)
+    return list(model.layers)
 
 
 def _join(prefix: str, name: str) -> str:
