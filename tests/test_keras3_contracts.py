@@ -394,3 +394,33 @@ def test_symbolic_comparison_is_not_a_python_bool():
     assert type(t).__name__ == "SymbolicTensor"
     with pytest.raises(TypeError, match="symbolic"):
         bool(t)
+
+
+def test_a_py_dataset_with_workers_is_read_ahead_in_threads_and_in_order(rng):
+    import threading
+    import time
+
+    x, y = rng.normal(size=(64, 3)).astype(np.float32), rng.normal(size=(64, 1)).astype(np.float32)
+    threads = set()
+
+    class Slow(bw.utils.PyDataset):
+        def __len__(self):
+            return 8
+
+        def __getitem__(self, i):
+            threads.add(threading.get_ident())
+            time.sleep(0.01)
+            return x[i * 8:(i + 1) * 8], y[i * 8:(i + 1) * 8]
+
+    seen = []
+
+    class Order(bw.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(batch)
+
+    model = models.Sequential([layers.Input(shape=(3,)), layers.Dense(1)])
+    model.compile("sgd", loss="mse")
+    model.fit(Slow(workers=3, max_queue_size=4), epochs=1, shuffle=False, verbose=0, callbacks=[Order()])
+    assert seen == list(range(8)) and len(threads) > 1
+    batches = [b for _, b in model._adapter(Slow(workers=3), what="fit").epoch()]  # the order the steps see
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), x)

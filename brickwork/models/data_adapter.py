@@ -12,7 +12,9 @@ epoch.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -165,14 +167,7 @@ class DataAdapter:
         if self.kind == "arrays":
             yield from self._array_epoch()
         elif self.kind == "sequence":
-            order = np.arange(len(self.source))
-            if self.shuffle:
-                order = generator().permutation(order)
-            n = len(order) if self.steps is None else min(self.steps, len(order))
-            for step in range(n):
-                yield step, self._standardize_batch(self.source[int(order[step])])
-            if hasattr(self.source, "on_epoch_end"):
-                self.source.on_epoch_end()
+            yield from self._sequence_epoch()
         else:
             if self._iterator is None:
                 self._iterator = iter(self.source)
@@ -187,6 +182,33 @@ class DataAdapter:
                     return
                 yield step, self._standardize_batch(batch)
                 step += 1
+
+    def _sequence_epoch(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """A PyDataset's batches in order (shuffled order with ``shuffle``). With ``workers > 1``
+        a thread pool reads up to ``max_queue_size`` batches ahead (threads also when
+        ``use_multiprocessing=True``: batches of NumPy work release the GIL, and nothing is pickled)."""
+        order = np.arange(len(self.source))
+        if self.shuffle:
+            order = generator().permutation(order)
+        n = len(order) if self.steps is None else min(self.steps, len(order))
+        if hasattr(self.source, "on_epoch_begin"):
+            self.source.on_epoch_begin()
+        workers = int(getattr(self.source, "workers", 1) or 1)
+        if workers <= 1:
+            for step in range(n):
+                yield step, self._standardize_batch(self.source[int(order[step])])
+        else:
+            ahead = max(int(getattr(self.source, "max_queue_size", 10) or 10), workers)
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                pending: deque[Any] = deque(pool.submit(self.source.__getitem__, int(order[i]))
+                                            for i in range(min(ahead, n)))
+                for step in range(n):
+                    batch = pending.popleft().result()
+                    if step + ahead < n:
+                        pending.append(pool.submit(self.source.__getitem__, int(order[step + ahead])))
+                    yield step, self._standardize_batch(batch)
+        if hasattr(self.source, "on_epoch_end"):
+            self.source.on_epoch_end()
 
     def _array_epoch(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         n, bs = self.num_samples, self.batch_size

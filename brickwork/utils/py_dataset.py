@@ -18,9 +18,9 @@ class PyDataset:
     called around each epoch (e.g. to reshuffle).
 
     Args:
-        workers: How many workers may fetch batches in parallel (kept for Keras
-            compatibility; batches are fetched in order).
-        use_multiprocessing: Whether the workers are processes rather than threads.
+        workers: How many threads read batches ahead in ``fit``/``evaluate``/``predict``
+            (batches still reach the steps in order).
+        use_multiprocessing: Accepted for Keras; brickwork's workers are always threads.
         max_queue_size: How many batches may wait in the queue.
     """
 
