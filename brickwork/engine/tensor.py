@@ -153,8 +153,6 @@ class Tensor:
             Keep the saved buffers so that backward can run through the graph
             again. By default they are freed as soon as they are used.
         """
-        from brickwork.engine.function import run_backward
-
         run_backward(self, grad, retain_graph)
 
     # ------------------------------------------------------------- operators
@@ -321,6 +319,8 @@ def as_tensor(value: Any, dtype: np.dtype | None = None) -> Tensor:
     return Tensor(as_array(value, dtype))
 
 
-# The operators call the function library, which itself builds on this module;
-# ``brickwork.engine`` binds it here once both are loaded.
+# The operators call the function library, and backward() the graph walk of
+# engine/function.py — both build on this module, so neither is imported here:
+# ``brickwork.engine`` binds them once everything is loaded (no import cycle).
 F: Any = None
+run_backward: Any = None
