@@ -26,20 +26,16 @@ from typing import Any
 import numpy as np
 
 from brickwork.engine import config, tracking
-from brickwork.engine.config import no_grad, training_scope
+from brickwork.engine.config import training_scope
 from brickwork.engine.tensor import Tensor
 from brickwork.engine.variable import Variable
 from brickwork.layers.call_spec import CallSpec, build_arguments, signature
-from brickwork.layers.shapes import map_shapes
-from brickwork.layers.symbolic import Node, SymbolicTensor, is_symbolic
-from brickwork.layers.tracked import is_trackable, wrap
+from brickwork.layers.symbolic import Node, is_symbolic
+from brickwork.layers.tracing import SymbolicTracing
+from brickwork.layers.tracked import Trackable
 from brickwork.utils.naming import to_snake_case, unique_name
 from brickwork.utils.registry import register_serializable
 from brickwork.utils.tree import flatten, map_structure
-
-# attributes that hold call-time state or graph bookkeeping, never children
-_UNTRACKED = frozenset({"_inbound_nodes", "_losses", "_tracking_cache", "_build_shapes", "_auto_config",
-                        "_mask_warned"})
 
 
 class InputSpec:
@@ -54,7 +50,7 @@ def _shape_of(x: Any) -> Any:
     return tuple(x.shape)
 
 
-class Layer:
+class Layer(Trackable, SymbolicTracing):
     """Base class of all layers.
 
     Parameters
@@ -101,36 +97,6 @@ class Layer:
         if input_shape is not None:
             self._batch_input_shape = (batch_size,) + tuple(input_shape)
 
-    # ------------------------------------------------------------- tracking
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _UNTRACKED or name.startswith("__"):
-            object.__setattr__(self, name, value)
-            return
-        value = wrap(value)
-        old = self.__dict__.get(name)
-        object.__setattr__(self, name, value)
-        if is_trackable(value) or (old is not None and is_trackable(old)):
-            tracking.bump()
-
-    def __delattr__(self, name: str) -> None:
-        old = self.__dict__.get(name)
-        object.__delattr__(self, name)
-        if old is not None and is_trackable(old):
-            tracking.bump()
-
-    def _cached(self, key: str, compute: Any) -> Any:
-        """``compute()``, remembered until the next structural change anywhere."""
-        cache = self.__dict__.get("_tracking_cache")
-        version = tracking.version()
-        if cache is None or cache[0] != version:
-            cache = (version, {})
-            self._tracking_cache = cache
-        value = cache[1].get(key)
-        if value is None:
-            value = compute()
-            cache[1][key] = value
-        return value
-
     # ------------------------------------------------------------ properties
     @property
     def dtype(self) -> str:
@@ -159,90 +125,6 @@ class Layer:
     @supports_masking.setter
     def supports_masking(self, value: bool) -> None:
         object.__setattr__(self, "_supports_masking", bool(value))
-
-    def _sublayers(self) -> list[Layer]:
-        """Direct child layers, in attribute-assignment order (lists/dicts included)."""
-        return self._cached("sublayers", self._find_sublayers)
-
-    def _find_sublayers(self) -> list[Layer]:
-        found: list[Layer] = []
-        seen: set[int] = {id(self)}
-
-        def visit(value: Any) -> None:
-            if isinstance(value, Layer):
-                if id(value) not in seen:
-                    seen.add(id(value))
-                    found.append(value)
-            elif isinstance(value, (list, tuple)):
-                for v in value:
-                    visit(v)
-            elif isinstance(value, dict):
-                for v in value.values():
-                    visit(v)
-
-        for key, value in vars(self).items():
-            if key not in _UNTRACKED:
-                visit(value)
-        return found
-
-    def _flat_layers(self) -> list[Layer]:
-        """Every layer below this one, depth first."""
-        def compute() -> list[Layer]:
-            out: list[Layer] = []
-            for layer in self._sublayers():
-                out.append(layer)
-                out.extend(layer._flat_layers())
-            return _dedupe(out)
-
-        return self._cached("flat_layers", compute)
-
-    def _own_variables(self) -> list[Variable]:
-        """Variables made by add_weight, then any assigned directly as attributes (PyTorch style)."""
-        found = list(self._variables)
-        for key, value in vars(self).items():
-            if key not in _UNTRACKED and key != "_variables":
-                found.extend(v for v in flatten(value) if isinstance(v, Variable))
-        return _dedupe(found)
-
-    @property
-    def weights(self) -> list[Variable]:
-        """All variables: this layer's own (trainable first), then its sublayers'."""
-        def compute() -> list[Variable]:
-            own = self._own_variables()
-            own = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
-            return _dedupe(own + [w for layer in self._sublayers() for w in layer.weights])
-
-        return list(self._cached("weights", compute))
-
-    @property
-    def variables(self) -> list[Variable]:
-        return self.weights
-
-    @property
-    def trainable_weights(self) -> list[Variable]:
-        def compute() -> list[Variable]:
-            if not self.trainable:
-                return []
-            own = [v for v in self._own_variables() if v.trainable]
-            return _dedupe(own + [w for layer in self._sublayers() for w in layer.trainable_weights])
-
-        return list(self._cached("trainable_weights", compute))
-
-    @property
-    def trainable_variables(self) -> list[Variable]:
-        return self.trainable_weights
-
-    @property
-    def non_trainable_weights(self) -> list[Variable]:
-        def compute() -> list[Variable]:
-            trainable = {id(v) for v in self.trainable_weights}
-            return [v for v in self.weights if id(v) not in trainable]
-
-        return list(self._cached("non_trainable_weights", compute))
-
-    @property
-    def non_trainable_variables(self) -> list[Variable]:
-        return self.non_trainable_weights
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the variables' values, in :attr:`weights` order (Keras layouts)."""
@@ -472,96 +354,6 @@ class Layer:
             if out._keras_mask is None and m is not None:
                 out._keras_mask = m
 
-    def _symbolic_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        spec = CallSpec(type(self).call, args, kwargs)
-        inputs = spec.first
-        shape_of = _symbolic_shape
-        if not self.built:
-            self._build_for(spec, shape_of)
-        shapes = map_structure(shape_of, inputs)
-        if self.input_spec is not None:
-            self._check_input_spec(shapes)
-        outputs: list[SymbolicTensor] = []
-        node_index = len(self._inbound_nodes)
-        specs = self.compute_output_spec(*args, **kwargs)
-
-        def make(out: Any) -> SymbolicTensor:
-            t = SymbolicTensor(out.shape, out.dtype, name=self.name, history=(self, node_index, len(outputs)))
-            outputs.append(t)
-            return t
-
-        structured = map_structure(make, specs)
-        self._inbound_nodes.append(Node(self, args, kwargs, outputs))
-        if self.supports_masking:
-            self._set_symbolic_masks(spec, outputs)
-        return structured
-
-    def _set_symbolic_masks(self, spec: CallSpec, outputs: list[SymbolicTensor]) -> None:
-        """Give symbolic outputs the mask (a boolean :class:`SymbolicTensor`) that running the
-        layer would give them: ``compute_mask`` on zeros carrying the inputs' masks."""
-        inputs = map_structure(lambda t: _dummy(t, True), spec.first)
-        explicit = spec.arguments.get("mask")
-        if explicit is not None:
-            previous = map_structure(lambda m: _dummy(m, True).data if isinstance(m, SymbolicTensor) else m, explicit)
-        else:
-            previous = map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
-        try:
-            with no_grad(), training_scope(False), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out_mask = self.compute_mask(inputs, previous)
-        except Exception:  # a mask that needs real values: the eager run will compute it
-            return
-        if out_mask is None:
-            return
-        masks = flatten(out_mask) if isinstance(out_mask, (list, tuple)) else [out_mask] * len(outputs)
-        for out, m in zip(outputs, masks):
-            if m is not None:
-                ndim = np.ndim(getattr(m, "data", m))
-                out._keras_mask = SymbolicTensor(out.shape[:ndim], np.bool_)
-
-    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
-        """Shapes and dtypes of the outputs for symbolic ``args`` (a structure of
-        :class:`SymbolicTensor`); uses :meth:`compute_output_shape` when the layer
-        defines it, else runs ``call`` on zeros of two sizes (sizes that differ are ``None``)."""
-        spec = CallSpec(type(self).call, args, kwargs)
-        if type(self).compute_output_shape is not Layer.compute_output_shape:
-            extra = self._shape_kwargs()
-            shape_fn = type(self).compute_output_shape
-            shape_args, shape_kwargs = build_arguments(shape_fn, spec, _symbolic_shape)
-            shape_kwargs.update({k: v for k, v in kwargs.items() if k in extra})
-            out_shapes = self.compute_output_shape(*shape_args, **shape_kwargs)
-            dtype = self._output_dtype()
-            return map_shapes(lambda s: SymbolicTensor(s, dtype), out_shapes)
-        return self._run_on_zeros(args, kwargs)
-
-    def _run_on_zeros(self, args: Any, kwargs: Any) -> Any:
-        def run(small: bool) -> Any:
-            def dummy(t: Any) -> Any:
-                return _dummy(t, small)
-
-            call_kwargs = {k: map_structure(dummy, v) for k, v in kwargs.items()}
-            if "training" in self._call_parameters():
-                call_kwargs["training"] = False
-            with no_grad(), training_scope(False):
-                return self._eager_call(tuple(map_structure(dummy, a) for a in args), call_kwargs)
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            a, b = run(True), run(False)
-
-        def merge(x: Any, y: Any) -> SymbolicTensor:
-            x, y = (v if isinstance(v, Tensor) else Tensor(np.asarray(v)) for v in (x, y))
-            shape = tuple(None if p != q else p for p, q in zip(x.shape, y.shape))
-            return SymbolicTensor(shape, x.dtype)
-
-        flat_b = iter(flatten(b))
-        return map_structure(lambda x: merge(x, next(flat_b)), a)
-
-    def _shape_kwargs(self) -> frozenset[str]:
-        """Call arguments that change the output structure (passed on to ``compute_output_shape``)."""
-        params = signature(type(self).compute_output_shape).parameters
-        return frozenset(p for p in params if p not in ("self", "input_shape") and not p.endswith("_shape"))
-
     def _output_dtype(self) -> Any:
         return self._dtype
 
@@ -582,11 +374,6 @@ class Layer:
                 if shape[axis] is not None and shape[axis] != value:
                     raise ValueError(f"{where} expected axis {axis} of input shape to have value {value}, "
                                      f"but received input with shape {tuple(shape)}")
-
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        """Output shape(s) for ``input_shape``; the default runs the layer on zeros."""
-        specs = self._run_on_zeros((map_shapes(lambda s: SymbolicTensor(s, self._dtype), input_shape),), {})
-        return map_structure(lambda t: t.shape, specs)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The mask for the outputs: passed through by layers that support masking."""
@@ -666,37 +453,6 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-def _dedupe(variables: list[Variable]) -> list[Variable]:
-    seen: set[int] = set()
-    out = []
-    for v in variables:
-        if id(v) not in seen:
-            seen.add(id(v))
-            out.append(v)
-    return out
-
-
-def _dummy(t: Any, small: bool) -> Any:
-    """Zeros standing in for a symbolic tensor (unknown sizes 2/4, or 3/5), with an all-true
-    mask when the symbolic tensor carries one; anything else is returned as is."""
-    if not isinstance(t, SymbolicTensor):
-        return t
-
-    def dims(shape: tuple[Any, ...]) -> list[int]:
-        return [(2 if small else 3) if i == 0 and d is None else ((4 if small else 5) if d is None else d)
-                for i, d in enumerate(shape)]
-
-    out = Tensor(np.zeros(dims(t.shape), t.dtype if t.dtype != object else np.float32))
-    mask = getattr(t, "_keras_mask", None)
-    if isinstance(mask, SymbolicTensor):
-        out._keras_mask = np.ones(dims(mask.shape), bool)
-    return out
-
-
-def _symbolic_shape(x: Any) -> Any:
-    return tuple(x.shape) if isinstance(x, SymbolicTensor) else np.shape(x)
 
 
 register_serializable(Layer)
