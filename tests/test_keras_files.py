@@ -13,6 +13,7 @@ import pytest
 
 pytest.importorskip("h5py")
 
+import brickwork as bw  # noqa: E402
 from brickwork import activations, layers, models  # noqa: E402
 from brickwork.saving import keras_file, keras_weights  # noqa: E402
 from brickwork.saving.keras_file import load_keras_model, save_keras_model  # noqa: E402
@@ -338,3 +339,29 @@ def test_more_layers_both_ways(make, shape, tmp_path, rng):
     save_keras_model(bm, tmp_path / "b.keras")
     np.testing.assert_allclose(_predict(keras.saving.load_model(tmp_path / "b.keras"), x), _predict(bm, x),
                                atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("make_opt", [lambda lib: lib.optimizers.Adam(0.01),
+                                      lambda lib: lib.optimizers.SGD(0.05, momentum=0.9),
+                                      lambda lib: lib.optimizers.RMSprop(0.01, momentum=0.5)],
+                         ids=["adam", "sgd_momentum", "rmsprop_momentum"])
+def test_optimizer_state_travels_both_ways(make_opt, tmp_path, rng):
+    """A .keras file carries the optimizer's step count and slots in Keras's order: training resumes."""
+    x, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 2)).astype("float32")
+    bm = models.Sequential([layers.Input((3,)), layers.Dense(4, activation="tanh"), layers.Dense(2)])
+    bm.compile(make_opt(bw), loss="mse")
+    bm.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    save_keras_model(bm, tmp_path / "b.keras")
+    km = keras.saving.load_model(tmp_path / "b.keras")
+    assert int(km.optimizer.iterations) == bm.optimizer.iterations == 4
+    bm.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    km.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(bm.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    km.save(tmp_path / "k.keras")  # and back: Keras's state into brickwork
+    back = load_keras_model(tmp_path / "k.keras")
+    assert back.optimizer.iterations == 6
+    back.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    km.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(back.get_weights(), km.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

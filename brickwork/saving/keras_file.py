@@ -29,6 +29,7 @@ from brickwork.saving.keras_weights import (
     model_layers,
     open_h5_bytes,
     producer,
+    restore_optimizer,
     save_keras_weights,
     write_h5,
 )
@@ -193,6 +194,8 @@ def load_keras_model(path: Any, custom_objects: dict[str, Any] | None = None, sa
         assign_from_h5(model, h5file, path, orders)
     if compile and config.get("compile_config"):
         _compile_from_keras(model, config["compile_config"])
+        with open_h5_bytes(weights, f"{path} (model.weights.h5)") as h5file:
+            restore_optimizer(model, h5file, path)
     return model
 
 
@@ -303,8 +306,9 @@ def keras_model_entry(model: Any) -> dict[str, Any]:
 def save_keras_model(model: Any, path: Any, overwrite: bool = True) -> None:
     """Write ``model`` as a Keras 3 ``.keras`` file that ``keras.saving.load_model`` reads.
 
-    The architecture, the weights and the compile settings (optimizer configuration, loss,
-    metrics, loss weights) are written; the optimizer's state (moments, step count) is not.
+    The architecture, the weights, the compile settings (optimizer configuration, loss,
+    metrics, loss weights) and the optimizer's state (step count and slots, in Keras's
+    order; see :mod:`brickwork.saving.keras_optimizer`) are written.
     """
     from brickwork import __version__
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.saving.keras_optimizer import optimizer_arrays, set_optimizer_arrays
 from brickwork.utils.io import atomic_write
 
 MAX_WEIGHT_BYTES = 8 * 1024 ** 3  # refuse weight files (and arrays) larger than this
@@ -171,7 +172,22 @@ def write_h5(model: Any) -> bytes:
             group.attrs["name"] = name
             for i, var in enumerate(variables):
                 group.create_dataset(str(i), data=np.asarray(var.data))
+        optimizer = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
+        arrays = None if optimizer is None else optimizer_arrays(optimizer, model.trainable_weights)
+        if arrays is not None:
+            group = h5file.create_group("optimizer/vars")
+            for i, value in enumerate(arrays):
+                group.create_dataset(str(i), data=value)
     return buffer.getvalue()
+
+
+def restore_optimizer(model: Any, h5file: Any, where: str) -> bool:
+    """Load ``optimizer/vars`` (Keras's optimizer state) into a compiled model's optimizer, if both fit."""
+    if "optimizer" not in h5file or "vars" not in h5file["optimizer"] or not getattr(model, "compiled", False):
+        return False
+    group = h5file["optimizer"]["vars"]
+    arrays = [_read_array(group[k], f"{where} optimizer/vars/{k}") for k in sorted(group, key=int)]
+    return set_optimizer_arrays(model.optimizer, model.trainable_weights, arrays, where)
 
 
 def open_h5_bytes(data: bytes, where: str) -> Any:
