@@ -17,11 +17,22 @@ from brickwork.engine import dispatch
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.layer import Layer
 from brickwork.layers.symbolic import is_symbolic
+from brickwork.utils.naming import unique_name
 
 OPERATORS = frozenset({
     "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and_", "or_", "xor",
     "eq", "ne", "lt", "le", "gt", "ge", "neg", "pos", "abs", "invert", "getitem",
 })
+
+
+# Keras's names for the operations Python's operators record (KerasTensor.__ne__ is ops.not_equal, ...)
+_KERAS_NAMES = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide", "floordiv": "floor_divide",
+    "mod": "mod", "pow": "power", "matmul": "matmul", "and_": "logical_and", "or_": "logical_or",
+    "xor": "logical_xor", "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
+    "ge": "greater_equal", "neg": "negative", "pos": "identity", "abs": "absolute", "invert": "logical_not",
+    "getitem": "get_item",
+}
 
 
 def _resolve(op: str) -> Any:
@@ -51,9 +62,10 @@ class Operation(Layer):
 
     _warns_on_mask = False
 
-    def __init__(self, op: str, **kwargs: Any) -> None:
+    def __init__(self, op: str, name: str | None = None, **kwargs: Any) -> None:
         fn = _resolve(op)
-        super().__init__(**kwargs)
+        keras_name = _KERAS_NAMES.get(op, op[4:] if op.startswith("ops.") else op)
+        super().__init__(name=name or unique_name(keras_name), **kwargs)
         self.op = op
         self._fn = fn
         self.built = True
@@ -65,6 +77,12 @@ class Operation(Layer):
         if self.op in OPERATORS and not isinstance(x, Tensor) and not any(isinstance(r, Tensor) for r in rest):
             x = Tensor(x)
         return self._fn(x, *rest, **kwargs)
+
+    @property
+    def class_label(self) -> str:
+        """Keras's class name for this operation (``NotEqual``), as summaries show it."""
+        keras_name = _KERAS_NAMES.get(self.op, self.op[4:] if self.op.startswith("ops.") else self.op)
+        return "".join(part.capitalize() for part in keras_name.split("_"))
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "op": self.op}

@@ -40,11 +40,12 @@ def print_summary(model: Any, line_length: int | None = None, print_fn: Any = No
     from brickwork.models.functional import Functional
 
     functional = isinstance(model, Functional)
-    layers = model.layers
+    layers = model.operations if functional else model.layers  # Keras lists a graph's ops too
     rows = []
     for layer in layers:
         params = sum(v.size for v in layer.weights) if layer.built else 0
-        row = [f"{layer.name} ({type(layer).__name__})", shape_str(layer, model), f"{params:,}"]
+        label = getattr(layer, "class_label", type(layer).__name__)
+        row = [f"{layer.name} ({label})", shape_str(layer, model), f"{params:,}"]
         if functional:
             node = next((n for n in layer._inbound_nodes if id(n) in model_nodes(model)), None)
             sources = []

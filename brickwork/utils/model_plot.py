@@ -56,7 +56,8 @@ def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = True,
                     arrowprops={"arrowstyle": "->", "color": "#444"})
     for i, layer in enumerate(layers):
         x, y = pos[i]
-        label = f"{layer.name} ({type(layer).__name__})" if show_layer_names else type(layer).__name__
+        kind = getattr(layer, "class_label", type(layer).__name__)
+        label = f"{layer.name} ({kind})" if show_layer_names else kind
         if show_shapes:
             label += f"\n{shape_str(layer, model)}"
         ax.add_patch(FancyBboxPatch((x - 1.3, y - 0.28), 2.6, 0.56, boxstyle="round,pad=0.02",
