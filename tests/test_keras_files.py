@@ -365,3 +365,19 @@ def test_optimizer_state_travels_both_ways(make_opt, tmp_path, rng):
     km.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
     for a, b in zip(back.get_weights(), km.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_a_keras_model_with_ops_on_keras_tensors_loads(tmp_path, rng):
+    """keras.ops on KerasTensors are saved as op nodes (NotEqual, Cast, Sum, GetItem, ...): they load as
+    brickwork Operations of the same ops, with their configs as keyword constants."""
+    x = keras.Input((4,), dtype="int32")
+    m = keras.ops.cast(keras.ops.not_equal(x, 0), "float32")
+    y = K.Dense(2)(m * 2.0 + 1.0)
+    s = keras.ops.sum(y, axis=-1, keepdims=True)
+    km = keras.Model(x, [y, s[:, :1]])
+    km.save(tmp_path / "ops.keras")
+    bm = load_keras_model(tmp_path / "ops.keras")
+    ids = rng.integers(0, 3, size=(5, 4)).astype("int32")
+    for got, want in zip(bm.predict(ids, verbose=0), km.predict(ids, verbose=0)):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert [type(la).__name__ for la in bm.operations].count("Operation") == 6

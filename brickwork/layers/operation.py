@@ -55,6 +55,8 @@ class Operation(Layer):
     Args:
         op: The operator's name in Python's :mod:`operator` module (``'add'``,
             ``'ne'``, ``'getitem'``, ...) or ``'ops.'`` + a name of :mod:`brickwork.ops`.
+        arguments: Keyword constants passed on every call (``{'axis': -1}``), as a
+            Keras op keeps them in its config.
 
     Output shape:
         Whatever the operator gives on tensors of the input shapes.
@@ -62,8 +64,10 @@ class Operation(Layer):
 
     _warns_on_mask = False
 
-    def __init__(self, op: str, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, op: str, name: str | None = None, arguments: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
         fn = _resolve(op)
+        self.arguments = dict(arguments or {})  # keyword constants of the op (a Keras op's config)
         keras_name = _KERAS_NAMES.get(op, op[4:] if op.startswith("ops.") else op)
         super().__init__(name=name or unique_name(keras_name), **kwargs)
         self.op = op
@@ -76,7 +80,9 @@ class Operation(Layer):
     def call(self, x: Any, *rest: Any, **kwargs: Any) -> Any:
         if self.op in OPERATORS and not isinstance(x, Tensor) and not any(isinstance(r, Tensor) for r in rest):
             x = Tensor(x)
-        return self._fn(x, *rest, **kwargs)
+        if self.op == "getitem" and rest and isinstance(rest[0], list):
+            rest = (tuple(rest[0]),) + rest[1:]  # a saved index: Keras stores x[:, 0] as a list of keys
+        return self._fn(x, *rest, **{**self.arguments, **kwargs})
 
     @property
     def class_label(self) -> str:
@@ -85,7 +91,10 @@ class Operation(Layer):
         return "".join(part.capitalize() for part in keras_name.split("_"))
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "op": self.op}
+        cfg = {"name": self.name, "op": self.op}
+        if self.arguments:
+            cfg["arguments"] = self.arguments
+        return cfg
 
 
 def record_operation(op: str, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 from brickwork.layers.input_layer import InputLayer
 from brickwork.layers.layer import Layer
 from brickwork.layers.serialization import deserialize_layer
+from brickwork.saving.keras_weights import snake_case
 from brickwork.utils.registry import lookup
 
 # Keras arguments brickwork has no use for: dropped whatever their value (they only matter for
@@ -192,6 +193,8 @@ def build_layer(entry: dict[str, Any], custom_objects: Any, safe_mode: bool) -> 
     if cls_name == "InputLayer":
         return InputLayer(batch_shape=tuple(cfg["batch_shape"]), dtype=policy_name(cfg.get("dtype"), where),
                           name=cfg.get("name"))
+    if str(entry.get("module", "")).startswith(("keras.src.ops", "keras.ops")):
+        return _operation(cls_name, cfg, where)
     record = layer_record(entry, custom_objects, safe_mode)
     try:
         return deserialize_layer(record, custom_objects=custom_objects, safe_mode=safe_mode)
@@ -238,6 +241,22 @@ def _structure(refs: Any, tensors: dict[tuple[str, int, int], Any]) -> Any:
     return [_structure(r, tensors) for r in refs]
 
 
+def _operation(cls_name: str, cfg: dict[str, Any], where: str) -> Any:
+    """A Keras op node (``keras.ops`` called on a KerasTensor, class ``NotEqual``, ``Sum``...) as an
+    :class:`~brickwork.layers.Operation` of the brickwork op of the same name; its config is the op's
+    keyword constants."""
+    from brickwork import ops
+    from brickwork.layers.operation import Operation
+
+    name = snake_case(cls_name)
+    if name == "get_item":
+        return Operation("getitem", name=cfg.get("name"))
+    if name not in ops.__all__ or not callable(getattr(ops, name, None)):
+        raise _refuse(where, f"brickwork.ops has no {name!r} for the Keras op {cls_name}.")
+    static = {k: v for k, v in cfg.items() if k != "name"}
+    return Operation(f"ops.{name}", name=cfg.get("name"), arguments=static)
+
+
 def build_functional(cfg: dict[str, Any], custom_objects: Any, safe_mode: bool) -> Any:
     """Rebuild a Functional model by calling each layer on its recorded inputs, in dependency order."""
     from brickwork.layers.symbolic import flatten
@@ -259,6 +278,11 @@ def build_functional(cfg: dict[str, Any], custom_objects: Any, safe_mode: bool) 
             return tensors[_history(x)]
         if isinstance(x, dict) and x.get("class_name") == "__tuple__":
             return tuple(decode(v) for v in x["config"]["value"])
+        if isinstance(x, dict) and x.get("class_name") == "__slice__":
+            c = x.get("config", {})
+            return slice(c.get("start"), c.get("stop"), c.get("step"))
+        if isinstance(x, dict) and x.get("class_name") == "__ellipsis__":
+            return Ellipsis
         if isinstance(x, dict):
             return {k: decode(v) for k, v in x.items()}
         if isinstance(x, list):

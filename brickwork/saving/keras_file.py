@@ -109,7 +109,8 @@ def _config_orders(model: Any, config: dict[str, Any], orders: dict[int, list[An
     if is_functional(model):
         by_name.update({producer(t)[0].name: producer(t)[0] for t in model.inputs})
     entries = [e for e in config.get("layers", [])
-               if not (is_sequential(model) and e.get("class_name") == "InputLayer")]
+               if not (is_sequential(model) and e.get("class_name") == "InputLayer")
+               and not str(e.get("module", "")).startswith(("keras.src.ops", "keras.ops"))]  # ops hold no weights
     orders[id(model)] = [by_name[e.get("name", e.get("config", {}).get("name"))] for e in entries]
     for entry, layer in zip(entries, orders[id(model)]):
         _config_orders(layer, entry.get("config", {}), orders)
