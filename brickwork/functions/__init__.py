@@ -94,3 +94,6 @@ __all__ += [
 from brickwork.functions.singular_values import singular_values  # noqa: E402
 
 __all__ += ["singular_values"]
+from brickwork.functions.attention import scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention"]
