@@ -13,6 +13,7 @@ import pytest
 from conformance import CHECKS, run_layer_test
 
 from brickwork import layers as L
+from brickwork.utils.registry import register_serializable
 
 NO_KERAS_TF = "Keras 3 implements it with TensorFlow lookup tables; TensorFlow is not installed"
 INT_OUT = "integer output: no float dtype to follow and nothing to differentiate"
@@ -21,6 +22,12 @@ BRICKWORK_ONLY = "brickwork-only layer (seed 001's missing-value indicators); Ke
 RANDOM_CROP = ("Keras 3.15's RandomCrop returns the input uncropped at inference (transform_images crops only when "
                "training), contradicting its docstring and compute_output_shape; brickwork centre-crops as documented")
 STR_IN = "string input: no float dtype and nothing to differentiate"
+KERAS_HUB = "keras_hub layer: not in keras.layers"
+KEY_BIAS = ("the key projection's bias has an identically zero gradient (softmax ignores a constant per row), so "
+            "finite differences on it are rounding noise; test_transformer_blocks.py gradchecks the rest and "
+            "asserts that one is zero")
+MAKES_MASK = ("makes its own mask (ids != 0) where the no-oracle rule expects pass-through; "
+              "tests/test_position_layers.py checks it")
 
 EXEMPT = {
     "Layer": "the abstract base class (its call is the identity); every entry below exercises it",
@@ -33,6 +40,31 @@ _masked_steps = np.random.default_rng(3).uniform(-1, 1, (2, 4, 3)).astype("float
 _masked_steps[0, 2] = 0.0
 _masked_steps[1, 0] = 0.0
 _nan_rows = np.array([[0.5, np.nan, -1.0], [np.nan, 2.0, 0.25], [1.5, -0.5, np.nan]], "float32")
+
+
+MHA_WRAPPED = ("the harness calls a layer on one input, MultiHeadAttention takes (query, value): a wrapper runs it, "
+               "so there is no Keras class; tests/test_multi_head_attention.py checks it against Keras 3 and torch")
+
+
+@register_serializable
+class MultiHeadAttentionHarness(L.Layer):
+    """``MultiHeadAttention(x, x)`` on one tensor (self-attention), ``MultiHeadAttention(query, value)`` on a
+    ``[query, value]`` list (cross-attention). ``use_bias=False`` in the entries: the key bias has an identically
+    zero gradient (softmax is shift-invariant), so its finite differences are round-off over gradcheck's atol."""
+
+    def __init__(self, num_heads: int, key_dim: int, use_bias: bool = False, use_causal_mask: bool = False,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.use_causal_mask = use_causal_mask
+        self.mha = L.MultiHeadAttention(num_heads, key_dim, use_bias=use_bias, dtype=self.dtype, name="mha")
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        query, value = (inputs[0], inputs[1]) if isinstance(inputs, (list, tuple)) else (inputs, inputs)
+        return self.mha(query, value, use_causal_mask=self.use_causal_mask)
+
+    def compute_mask(self, inputs, mask=None):
+        return mask[0] if isinstance(mask, (list, tuple)) else mask
 
 
 def entry(name, covers, cls, kwargs=None, xfail=None, **opts):
@@ -130,6 +162,14 @@ _ENTRIES = [
     entry("Attention-scaled-concat", None, L.Attention, {"use_scale": True, "score_mode": "concat"},
           input_shape=[(2, 3, 4), (2, 5, 4)]),
     entry("AdditiveAttention", None, L.AdditiveAttention, {}, input_shape=[(2, 3, 4), (2, 5, 4)]),
+    entry("MultiHeadAttention-self-causal", (L.MultiHeadAttention,), MultiHeadAttentionHarness,
+          {"num_heads": 2, "key_dim": 3, "use_causal_mask": True}, input_shape=(2, 4, 5),
+          expected_output_shape=(2, 4, 5), expected_num_trainable_weights=4, supports_masking=True,
+          skip={"keras": MHA_WRAPPED, "keras_file": MHA_WRAPPED}),
+    entry("MultiHeadAttention-cross", (L.MultiHeadAttention,), MultiHeadAttentionHarness,
+          {"num_heads": 2, "key_dim": 2}, input_shape=[(2, 3, 4), (2, 5, 6)], expected_output_shape=(2, 3, 4),
+          expected_num_trainable_weights=4, supports_masking=True,
+          skip={"keras": MHA_WRAPPED, "keras_file": MHA_WRAPPED}),
     # recurrent
     entry("SimpleRNN", None, L.SimpleRNN, {"units": 3}, input_shape=(2, 4, 2)),
     entry("LSTM-seq", None, L.LSTM, {"units": 3, "return_sequences": True}, input_shape=(2, 4, 2)),
@@ -193,6 +233,33 @@ _ENTRIES = [
           skip={"keras": NO_KERAS_TF, "keras_file": NO_KERAS_TF, "gradcheck": STR_IN, "dtypes": STR_IN}),
     entry("Imputation", None, L.Imputation, {"strategy": "constant", "fill_value": 0.5}, input_data=_nan_rows,
           skip={"keras": BRICKWORK_ONLY, "keras_file": BRICKWORK_ONLY}),
+    # Transformer blocks (keras_hub's layers; their Keras-layer composition is checked in test_transformer_blocks.py)
+    entry("TransformerEncoder", None, L.TransformerEncoder,
+          {"intermediate_dim": 6, "num_heads": 2, "activation": "tanh"}, input_shape=(2, 3, 4), expected_num_trainable_weights=16,
+          skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB, "gradcheck": KEY_BIAS}),
+    entry("TransformerDecoder", None, L.TransformerDecoder,
+          {"intermediate_dim": 6, "num_heads": 2, "activation": "tanh", "normalize_first": True},
+          input_shape=(2, 3, 4), expected_num_trainable_weights=16,
+          skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB, "gradcheck": KEY_BIAS}),
+    # position (keras_hub's layers)
+    entry("PositionEmbedding", None, L.PositionEmbedding, {"sequence_length": 6}, input_shape=(2, 4, 3),
+          expected_num_trainable_weights=1, supports_masking=False,
+          skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB}),
+    entry("SinePositionEncoding", None, L.SinePositionEncoding, {"max_wavelength": 100}, input_shape=(2, 4, 6),
+          expected_num_trainable_weights=0, supports_masking=False,
+          skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB}),
+    entry("TokenAndPositionEmbedding", None, L.TokenAndPositionEmbedding,
+          {"vocabulary_size": 6, "sequence_length": 5, "embedding_dim": 3}, input_shape=(2, 4), input_dtype="int64",
+          int_high=6, expected_output_shape=(2, 4, 3), expected_num_trainable_weights=2, supports_masking=False,
+          skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB}),
+    entry("TokenAndPositionEmbedding-mask_zero", None, L.TokenAndPositionEmbedding,
+          {"vocabulary_size": 6, "sequence_length": 5, "embedding_dim": 2, "mask_zero": True, "tie_weights": False},
+          input_shape=(2, 5), input_dtype="int64", int_high=6, expected_num_trainable_weights=3,
+          supports_masking=True, skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB, "mask": MAKES_MASK}),
+    entry("RotaryEmbedding", None, L.RotaryEmbedding, {"max_wavelength": 50, "scaling_factor": 2.0},
+          input_shape=(2, 4, 3, 6), supports_masking=False, skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB}),
+    entry("RotaryEmbedding-axes", None, L.RotaryEmbedding, {"sequence_axis": 2, "feature_axis": 1},
+          input_shape=(2, 4, 5), skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB}),
 ]
 
 

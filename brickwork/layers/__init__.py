@@ -69,6 +69,12 @@ from brickwork.layers.pooling import (
     MaxPooling2D,
 )
 from brickwork.layers.pooling3d import AveragePooling3D, AvgPool3D, MaxPool3D, MaxPooling3D
+from brickwork.layers.position import (
+    PositionEmbedding,
+    RotaryEmbedding,
+    SinePositionEncoding,
+    TokenAndPositionEmbedding,
+)
 from brickwork.layers.preprocessing import (
     CategoryEncoding,
     Discretization,
@@ -132,4 +138,9 @@ __all__ = [
     "MaxPool3D", "MaxPooling3D", "Cropping3D", "UpSampling3D", "ZeroPadding3D", "UnitNormalization",
     "GroupNormalization", "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "Resizing",
     "TextVectorization",
+    "PositionEmbedding", "RotaryEmbedding", "SinePositionEncoding", "TokenAndPositionEmbedding",
 ]
+from brickwork.layers.multi_head_attention import MultiHeadAttention  # noqa: E402
+from brickwork.layers.transformer import TransformerDecoder, TransformerEncoder  # noqa: E402
+
+__all__ += ["MultiHeadAttention", "TransformerDecoder", "TransformerEncoder"]
