@@ -235,7 +235,8 @@ _ENTRIES = [
           skip={"keras": BRICKWORK_ONLY, "keras_file": BRICKWORK_ONLY}),
     # Transformer blocks (keras_hub's layers; their Keras-layer composition is checked in test_transformer_blocks.py)
     entry("TransformerEncoder", None, L.TransformerEncoder,
-          {"intermediate_dim": 6, "num_heads": 2, "activation": "tanh"}, input_shape=(2, 3, 4), expected_num_trainable_weights=16,
+          {"intermediate_dim": 6, "num_heads": 2, "activation": "tanh"}, input_shape=(2, 3, 4),
+          expected_num_trainable_weights=16,
           skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB, "gradcheck": KEY_BIAS}),
     entry("TransformerDecoder", None, L.TransformerDecoder,
           {"intermediate_dim": 6, "num_heads": 2, "activation": "tanh", "normalize_first": True},
