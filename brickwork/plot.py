@@ -172,3 +172,80 @@ def history(history: Any, path: Any = ".", metric: str | None = None) -> list[st
         ax.legend()
         written.append(save_figure(fig, filename))
     return written
+
+
+def _head_scores(scores: Any) -> Any:
+    """``(heads, T, S)`` float array from ``(heads, T, S)`` or ``(batch, heads, T, S)`` (first sample)."""
+    import numpy as np
+
+    array = np.asarray(getattr(scores, "data", scores), dtype=np.float64)
+    if array.ndim == 4:
+        if array.shape[0] == 0:
+            raise ValueError(f"attention_heads() got an empty batch: scores shape {array.shape}.")
+        array = array[0]
+    if array.ndim != 3 or 0 in array.shape:
+        raise ValueError("attention_heads() draws scores of shape (heads, target, source) or "
+                         f"(batch, heads, target, source), none empty; got shape {np.shape(scores)}.")
+    return array
+
+
+def _labels(values: Any, count: int, axis: str, shape: tuple[int, ...]) -> list[str] | None:
+    if values is None:
+        return None
+    labels = [str(v) for v in values]
+    if len(labels) != count:
+        raise ValueError(f"attention_heads(): {len(labels)} {axis} tokens for scores of shape {shape} "
+                         f"({count} {axis} steps).")
+    return labels
+
+
+def attention_heads_figure(scores: Any, tokens: Any = None, layer_name: str | None = None,
+                           key_tokens: Any = None) -> Any:
+    """The figure :func:`attention_heads` saves: one heat map per head on a near-square grid, all on
+    one colour scale from 0 to the largest score, with a shared colour bar (so ``len(fig.axes)`` is
+    ``heads + 1``). ``tokens`` label the query (row) axis and, unless ``key_tokens`` are given, the
+    key (column) axis too, as in self-attention."""
+    import numpy as np
+
+    plt = pyplot()
+    heads = _head_scores(scores)
+    n_heads, target, source = heads.shape
+    rows_labels = _labels(tokens, target, "query", heads.shape)
+    cols_labels = _labels(key_tokens if key_tokens is not None else tokens, source, "key", heads.shape)
+    cols = int(np.ceil(np.sqrt(n_heads)))
+    rows = int(np.ceil(n_heads / cols))
+    cell = max(2.2, 0.28 * max(target, source) + 1.0)
+    fig = plt.figure(figsize=(cell * cols + 1.0, cell * rows + 0.6))
+    grid = fig.add_gridspec(rows, cols + 1, width_ratios=[1.0] * cols + [0.06])
+    vmax = max(float(heads.max()), 1e-12)
+    image = None
+    for i in range(n_heads):
+        ax = fig.add_subplot(grid[i // cols, i % cols])
+        image = ax.imshow(heads[i], cmap="viridis", aspect="auto", vmin=0, vmax=vmax, interpolation="nearest")
+        ax.set_title(f"head {i}", fontsize=9)
+        if cols_labels is not None:
+            ax.set_xticks(range(source), cols_labels, fontsize=7, rotation=90)
+        if rows_labels is not None:
+            ax.set_yticks(range(target), rows_labels, fontsize=7)
+    fig.colorbar(image, cax=fig.add_subplot(grid[:, cols]))
+    fig.suptitle(f"Attention heads: {layer_name}" if layer_name else "Attention heads")
+    fig.supxlabel("key (attended to)", fontsize=9)
+    fig.supylabel("query", fontsize=9)
+    return fig
+
+
+def attention_heads(scores: Any, tokens: Any = None, layer_name: str | None = None,
+                    path: Any = "attention_heads.png", key_tokens: Any = None) -> str:
+    """Draw the attention scores of every head as a grid of heat maps and write it atomically.
+
+    Args:
+        scores: ``(heads, T, S)`` or ``(batch, heads, T, S)`` (the first sample is drawn), e.g. the
+            scores ``MultiHeadAttention(..., return_attention_scores=True)`` returns.
+        tokens: Labels of the ``T`` query steps, and of the ``S`` key steps unless ``key_tokens``.
+        layer_name: Named in the title.
+        path: The image file (its extension picks the format).
+        key_tokens: Labels of the key steps, for cross-attention.
+
+    Returns the path written. See :func:`attention_heads_figure` for the layout.
+    """
+    return save_figure(attention_heads_figure(scores, tokens, layer_name, key_tokens), path)

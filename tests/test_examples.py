@@ -79,3 +79,14 @@ def test_gpt_shakespeare_example_runs_quickly(tmp_path):
     val = load("gpt_shakespeare").main([str(tmp_path), "--iters", "20", "--eval-interval", "10", "--eval-windows",
                                         "24", "--sample-chars", "40", "--max-chars", "200000"])
     assert 0 < val < 5.0 and (tmp_path / "loss.png").exists() and (tmp_path / "sample.txt").exists()
+
+
+def test_attention_heads_example_finds_the_marker_and_draws_heads(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    result = load("attention_heads").main([str(tmp_path / "out")])
+    assert result["accuracy"] > 0.9
+    assert result["cls_on_marker"] > 0.3  # even attention over the 9 steps would give 1/9
+    assert result["path"] == str(tmp_path / "out" / "attention_heads.png") and (tmp_path / "out").is_dir()
+    with open(result["path"], "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert result["path"] in capsys.readouterr().out

@@ -122,7 +122,9 @@ class _TransformerBlock(Layer):
     def _ffn(self, x: Any) -> Any:
         return self._feedforward_output_dense(self._feedforward_intermediate_dense(x))
 
-    def compute_output_shape(self, input_shape: Any) -> Any:
+    def compute_output_shape(self, input_shape: Any, return_attention_scores: bool = False) -> Any:
+        if return_attention_scores:
+            return input_shape, (input_shape[0], self.num_heads, input_shape[1], input_shape[1])
         return input_shape
 
     def get_config(self) -> dict[str, Any]:
@@ -152,6 +154,7 @@ class TransformerEncoder(_TransformerBlock):
         inputs: ``(batch, sequence, hidden_dim)``; a mask it carries is the padding mask.
         padding_mask: ``(batch, sequence)``, True for real tokens.
         attention_mask: ``(batch, sequence, sequence)``, True where a query may attend.
+        return_attention_scores: Also return the self-attention probabilities ``(batch, heads, T, T)``.
 
     Input shape / Output shape:
         ``(batch, sequence, hidden_dim)``, unchanged. Sublayers (weights in this order):
@@ -170,15 +173,20 @@ class TransformerEncoder(_TransformerBlock):
         self._feedforward_dropout = Dropout(self.dropout, dtype=self.dtype, name="feedforward_dropout")
         self.built = True
 
-    def call(self, inputs, padding_mask=None, attention_mask=None, training=False):
+    def call(self, inputs, padding_mask=None, attention_mask=None, training=False, return_attention_scores=False):
         mask = merge_padding_and_attention_mask(inputs, padding_mask, attention_mask,
                                                 f"TransformerEncoder '{self.name}'", inputs.shape[1])
+        scores = []
 
         def attend(x):
-            return self._self_attention_layer(x, x, attention_mask=mask, training=training)
+            out, probs = self._self_attention_layer(x, x, attention_mask=mask, training=training,
+                                                    return_attention_scores=True)
+            scores.append(probs)
+            return out
 
         x = self._residual(inputs, self._self_attention_layer_norm, attend, self._self_attention_dropout, training)
-        return self._residual(x, self._feedforward_layer_norm, self._ffn, self._feedforward_dropout, training)
+        y = self._residual(x, self._feedforward_layer_norm, self._ffn, self._feedforward_dropout, training)
+        return (y, scores[0]) if return_attention_scores else y
 
 
 class TransformerDecoder(_TransformerBlock):
