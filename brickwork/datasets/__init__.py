@@ -9,7 +9,17 @@ from typing import Any
 
 import numpy as np
 
-from brickwork.datasets import boston_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters, shakespeare
+from brickwork.datasets import (
+    boston_housing,
+    cifar10,
+    cifar100,
+    fashion_mnist,
+    imdb,
+    mnist,
+    reuters,
+    shakespeare,
+    shakespeare_genres,
+)
 
 
 def load_digits_split(test_size: float = 0.2, seed: int = 0) -> tuple[Any, Any, Any, Any]:
@@ -31,4 +41,4 @@ def load_digits_split(test_size: float = 0.2, seed: int = 0) -> tuple[Any, Any, 
 
 
 __all__ = ["boston_housing", "cifar10", "cifar100", "fashion_mnist", "imdb", "load_digits_split", "mnist", "reuters",
-           "shakespeare"]
+           "shakespeare", "shakespeare_genres"]

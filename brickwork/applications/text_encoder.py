@@ -1,0 +1,80 @@
+"""A BERT-like text classifier: token + position embeddings, Transformer encoder blocks, masked mean pooling.
+
+:func:`bert_classifier` maps padded token ids :math:`x \\in \\{0, \\dots, V-1\\}^{T}` (0 = padding, as
+``TextVectorization(output_mode='int')`` produces) to class logits:
+
+.. math::
+
+    h^{(0)}_t = W_{x_t} + P_t, \\qquad h^{(l)} = \\mathrm{Encoder}_l(h^{(l-1)}), \\qquad
+    \\bar h = \\frac{\\sum_{t: x_t \\neq 0} h^{(L)}_t}{|\\{t: x_t \\neq 0\\}|}, \\qquad
+    \\mathrm{logits} = W_o \\bar h + b_o.
+
+The padding mask ``x != 0`` made by the embedding (``mask_zero=True``) reaches every encoder block (padded keys
+get no attention) and the pooling (padded positions are not averaged), so appending padding does not change
+the logits. Encoder blocks are keras_hub's post-LN ``TransformerEncoder`` (ReLU feed-forward). There is no
+``[CLS]`` token and no pre-training: the mean of the last block's outputs is the pooled representation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from brickwork import layers
+from brickwork.models import Model
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"bert_classifier: {name} must be a positive integer; got {value!r}.")
+    return int(value)
+
+
+def bert_classifier(vocabulary_size: int, sequence_length: int, num_classes: int, num_layers: int = 2,
+                    num_heads: int = 4, embedding_dim: int = 64, intermediate_dim: int = 128,
+                    dropout: float = 0.1, name: str = "bert_classifier") -> Model:
+    """A BERT-like encoder classifier as a Functional model.
+
+    Args:
+        vocabulary_size: Number of token ids, padding id 0 included.
+        sequence_length: The longest input (the position embedding's length).
+        num_classes: Number of output logits.
+        num_layers: Number of encoder blocks.
+        num_heads: Attention heads per block; must divide ``embedding_dim``.
+        embedding_dim: Width of the token vectors and of every block.
+        intermediate_dim: Width of each block's feed-forward hidden layer.
+        dropout: Dropout after the embedding, inside the blocks and before the head.
+        name: The model's name.
+
+    Input shape: ``(batch, T)`` integer ids, ``T <= sequence_length``, 0 = padding.
+    Output shape: ``(batch, num_classes)`` logits (train with ``from_logits=True``).
+    """
+    vocabulary_size = _positive_int("vocabulary_size", vocabulary_size)
+    sequence_length = _positive_int("sequence_length", sequence_length)
+    num_classes = _positive_int("num_classes", num_classes)
+    num_layers = _positive_int("num_layers", num_layers)
+    num_heads = _positive_int("num_heads", num_heads)
+    embedding_dim = _positive_int("embedding_dim", embedding_dim)
+    intermediate_dim = _positive_int("intermediate_dim", intermediate_dim)
+    if embedding_dim % num_heads:
+        raise ValueError(f"bert_classifier: embedding_dim {embedding_dim} must be divisible by num_heads "
+                         f"{num_heads}.")
+    if not 0.0 <= float(dropout) < 1.0:
+        raise ValueError(f"bert_classifier: dropout must be in [0, 1); got {dropout!r}.")
+
+    tokens = layers.Input(shape=(None,), dtype="int32", name="token_ids")
+    h = layers.TokenAndPositionEmbedding(vocabulary_size, sequence_length, embedding_dim, mask_zero=True,
+                                         name="embedding")(tokens)
+    if dropout:
+        h = layers.Dropout(dropout, name="embedding_dropout")(h)
+    for i in range(num_layers):
+        h = layers.TransformerEncoder(intermediate_dim, num_heads, dropout=float(dropout), name=f"encoder_{i}")(h)
+    pooled = layers.GlobalAveragePooling1D(name="masked_mean")(h)
+    if dropout:
+        pooled = layers.Dropout(dropout, name="head_dropout")(pooled)
+    logits = layers.Dense(num_classes, name="classifier")(pooled)
+    return Model(tokens, logits, name=name)
+
+
+__all__ = ["bert_classifier"]
