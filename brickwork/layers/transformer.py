@@ -24,17 +24,11 @@ from typing import Any
 import numpy as np
 
 from brickwork import activations, initializers
-from brickwork.layers.core import Dense
+from brickwork.layers.core import Dense, mask_array
 from brickwork.layers.layer import Layer
 from brickwork.layers.multi_head_attention import MultiHeadAttention
 from brickwork.layers.normalization import LayerNormalization
 from brickwork.layers.regularization import Dropout
-
-
-def _mask_array(mask: Any) -> np.ndarray | None:
-    if mask is None:
-        return None
-    return np.asarray(getattr(mask, "data", mask)).astype(bool)
 
 
 def merge_padding_and_attention_mask(inputs: Any, padding_mask: Any, attention_mask: Any,
@@ -43,10 +37,11 @@ def merge_padding_and_attention_mask(inputs: Any, padding_mask: Any, attention_m
     """The attention mask ``(batch, T_query, T_key)`` (True = attend): the keys' padding mask
     (``padding_mask``, else the mask ``inputs`` carries) broadcast over the queries, and-ed with
     ``attention_mask`` — keras_hub's rule (an explicit padding mask wins over the carried one)."""
-    mask = _mask_array(padding_mask if padding_mask is not None else getattr(inputs, "_keras_mask", None))
+    mask = padding_mask if padding_mask is not None else getattr(inputs, "_keras_mask", None)
+    mask = None if mask is None else mask_array(mask)
     if mask is not None and mask.ndim != 2:
         raise ValueError(f"{owner}: the padding mask must have shape (batch, sequence); got {mask.shape}.")
-    attention = _mask_array(attention_mask)
+    attention = None if attention_mask is None else mask_array(attention_mask)
     if attention is not None and attention.ndim != 3:
         raise ValueError(f"{owner}: attention_mask must have shape (batch, target, source); got {attention.shape}.")
     if mask is not None:

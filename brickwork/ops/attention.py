@@ -76,20 +76,10 @@ def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, ma
 
 
 def composed_dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, mask: Any = None,
-                          scale: float | None = None, is_causal: bool = False, flash_attention: Any = None,
-                          attn_logits_soft_cap: float | None = None) -> Tensor:
-    r"""Scaled dot-product attention on ``(B, T, N, H)`` queries and ``(B, S, K, H)`` keys/values:
-
-    .. math:: \mathrm{softmax}\Bigl(\frac{Q K^\top}{\sqrt H} + \mathrm{bias}\Bigr) V
-
-    ``mask`` (broadcastable to ``(B, N, T, S)``) is True where a key may be
-    attended; ``is_causal`` also hides keys after each query (top-left aligned).
-    ``K < N`` heads (grouped-query attention) share each key/value head among
-    ``N / K`` consecutive query heads. ``scale`` defaults to :math:`1/\sqrt H`;
-    ``attn_logits_soft_cap`` :math:`c` maps logits to :math:`c\tanh(\ell/c)`.
-    ``flash_attention`` is accepted for compatibility and ignored. A fully masked row gets uniform
-    weights (Keras 3's result: every logit is the dtype's minimum).
-    """
+                                   scale: float | None = None, is_causal: bool = False, flash_attention: Any = None,
+                                   attn_logits_soft_cap: float | None = None) -> Tensor:
+    """:func:`dot_product_attention` from autograd pieces (einsum, softmax, einsum): the readable reference
+    the fused node is tested against, and the path for ``attn_logits_soft_cap``."""
     q, k, v, keep = _prepare(query, key, value, mask, is_causal)
     h = q.shape[3]
     factor = 1.0 / math.sqrt(h) if scale is None else float(scale)
