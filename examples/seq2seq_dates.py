@@ -14,42 +14,18 @@ Run: python examples/seq2seq_dates.py [--samples 20000] [--epochs 12] [--out DIR
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 
 import numpy as np
 
 import brickwork as bw
 from brickwork import layers
+from brickwork.datasets import dates
 
-FORMATS = ["%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%A, %B %d, %Y", "%d.%m.%Y", "%Y/%m/%d",
-           "%d-%b-%Y", "%a %d %b %Y", "%A %d %B %Y", "%B %d %Y", "%d %B, %Y"]
-SOURCE_CHARS = sorted(set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,./-"))
-TARGET_CHARS = sorted(set("0123456789-"))
-IN_LEN, OUT_LEN = 32, 10
-START = len(TARGET_CHARS) + 1  # decoder start token (0 is padding)
-
-
-def make_dates(n: int, seed: int) -> tuple[list[str], list[str]]:
-    rng = np.random.default_rng(seed)
-    start, days = dt.date(1950, 1, 1), (dt.date(2049, 12, 31) - dt.date(1950, 1, 1)).days
-    sources, targets = [], []
-    for _ in range(n):
-        day = start + dt.timedelta(days=int(rng.integers(0, days + 1)))
-        text = day.strftime(FORMATS[rng.integers(len(FORMATS))])
-        text = text.lower() if rng.random() < 0.3 else text
-        sources.append(text)
-        targets.append(day.isoformat())
-    return sources, targets
-
-
-def encode(texts: list[str], chars: list[str], length: int) -> np.ndarray:
-    index = {c: i + 1 for i, c in enumerate(chars)}
-    out = np.zeros((len(texts), length), np.int64)
-    for row, text in enumerate(texts):
-        ids = [index[c] for c in text[:length]]
-        out[row, :len(ids)] = ids
-    return out
+SOURCE_CHARS, TARGET_CHARS = dates.SOURCE_CHARS, dates.TARGET_CHARS
+IN_LEN, OUT_LEN = dates.SOURCE_LENGTH, dates.TARGET_LENGTH
+START = dates.START  # decoder start token (0 is padding)
+make_dates, encode = dates.date_pairs, dates.encode
 
 
 def build() -> tuple[bw.Model, bw.Model]:
@@ -82,7 +58,7 @@ def greedy_decode(model: bw.Model, x: np.ndarray) -> np.ndarray:
 
 
 def decode_text(ids: np.ndarray) -> str:
-    return "".join(TARGET_CHARS[i - 1] for i in ids if i > 0)
+    return dates.decode(ids)
 
 
 def main(samples: int = 20000, epochs: int = 12, out: str | None = None, seed: int = 0, verbose: int = 2) -> dict:

@@ -79,6 +79,7 @@ def test_gpt_shakespeare_example_runs_quickly(tmp_path):
     val = load("gpt_shakespeare").main([str(tmp_path), "--iters", "20", "--eval-interval", "10", "--eval-windows",
                                         "24", "--sample-chars", "40", "--max-chars", "200000"])
     assert 0 < val < 5.0 and (tmp_path / "loss.png").exists() and (tmp_path / "sample.txt").exists()
+    assert (tmp_path / "positions.png").exists()
 
 
 def test_attention_heads_example_finds_the_marker_and_draws_heads(tmp_path, capsys):
@@ -99,3 +100,15 @@ def test_shakespeare_genre_study_runs_quickly(tmp_path):
     assert (tmp_path / "report.md").exists()
     assert 0 < result["majority_accuracy"] < result["bow_accuracy"] <= 1
     assert len(result["encoder_accuracies"]) >= 1 and all(0 < a <= 1 for a in result["encoder_accuracies"])
+
+
+def test_transformer_dates_example_runs_and_draws_cross_attention(tmp_path):
+    result = load("transformer_dates").main(samples=600, epochs=1, embedding_dim=16, out=str(tmp_path), verbose=0)
+    assert 0.0 <= result["exact_match"] <= 1.0 and 0.0 < result["char_accuracy"] <= 1.0
+    assert (tmp_path / "cross_attention.png").exists()
+
+
+def test_ucr_transformer_example_runs(capsys):
+    result = load("ucr_transformer").main("ItalyPowerDemand", seeds=1, epochs=2, patience=1, fcn_epochs=1)
+    assert 0.0 <= result["transformer"]["mean"] <= 1.0 and "fcn" in result
+    assert "the Transformer" in capsys.readouterr().out

@@ -3,8 +3,10 @@
 from brickwork.applications.blocks import inception_block, residual_block
 from brickwork.applications.gpt import CharTokenizer, generate, gpt_model
 from brickwork.applications.text_encoder import bert_classifier
-from brickwork.applications.time_series import fcn, resnet1d
+from brickwork.applications.time_series import fcn, resnet1d, time_series_transformer
+from brickwork.applications.translator import greedy_translate, transformer_translator
 from brickwork.applications.vision import small_cnn, small_inception, small_resnet
 
-__all__ = ["CharTokenizer", "bert_classifier", "fcn", "generate", "gpt_model", "inception_block",
-           "residual_block", "resnet1d", "small_cnn", "small_inception", "small_resnet"]
+__all__ = ["CharTokenizer", "bert_classifier", "fcn", "generate", "gpt_model", "greedy_translate", "inception_block",
+           "residual_block", "resnet1d", "small_cnn", "small_inception", "small_resnet", "time_series_transformer",
+           "transformer_translator"]

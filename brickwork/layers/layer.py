@@ -382,8 +382,12 @@ class Layer(Trackable, SymbolicTracing):
     # --------------------------------------------------------- graph access
     @property
     def input(self) -> Any:
-        """The symbolic input of the layer's first call in a graph."""
-        return self._first_node().args[0]
+        """The symbolic input of the layer's first call in a graph: the first argument, or, as in Keras,
+        the list of every symbolic tensor passed when the call had several (``block(x, encoder_out)``)."""
+        node = self._first_node()
+        if len(node.args) == 1 and len(node.input_tensors) <= len(flatten(node.args[0])):
+            return node.args[0]
+        return list(node.input_tensors)
 
     @property
     def output(self) -> Any:

@@ -199,6 +199,9 @@ class TransformerDecoder(_TransformerBlock):
         encoder_padding_mask, encoder_attention_mask: Padding ``(batch, S)`` / ``(batch, T, S)``
             masks for the cross-attention.
         use_causal_mask: Let position :math:`i` attend only to positions :math:`\\le i` (default True).
+        return_attention_scores: Also return the attention probabilities, a dict with ``"self_attention"``
+            ``(batch, heads, T, T)`` and, with an encoder sequence, ``"cross_attention"`` ``(batch, heads, T, S)``
+            (an addition: keras_hub's decoder has no such argument).
 
     Input shape / Output shape:
         ``(batch, T, hidden_dim)``, unchanged. Sublayers: ``self_attention``,
@@ -234,7 +237,7 @@ class TransformerDecoder(_TransformerBlock):
 
     def call(self, decoder_sequence, encoder_sequence=None, decoder_padding_mask=None,
              decoder_attention_mask=None, encoder_padding_mask=None, encoder_attention_mask=None,
-             use_causal_mask=True, training=False):
+             use_causal_mask=True, training=False, return_attention_scores=False):
         where = f"TransformerDecoder '{self.name}'"
         if (encoder_sequence is None) != (self._cross_attention_layer is None):
             raise ValueError(f"{where} was built {'with' if self._cross_attention_layer else 'without'} "
@@ -247,8 +250,12 @@ class TransformerDecoder(_TransformerBlock):
             causal = causal_mask(n, t)
             self_mask = causal if self_mask is None else self_mask & causal
 
+        scores = {}
+
         def attend_self(x):
-            return self._self_attention_layer(x, x, attention_mask=self_mask, training=training)
+            out, scores["self_attention"] = self._self_attention_layer(
+                x, x, attention_mask=self_mask, training=training, return_attention_scores=True)
+            return out
 
         x = self._residual(decoder_sequence, self._self_attention_layer_norm, attend_self,
                            self._self_attention_dropout, training)
@@ -257,15 +264,24 @@ class TransformerDecoder(_TransformerBlock):
                                                           encoder_attention_mask, where, decoder_sequence.shape[1])
 
             def attend_encoder(h):
-                return self._cross_attention_layer(h, encoder_sequence, attention_mask=cross_mask,
-                                                   training=training)
+                out, scores["cross_attention"] = self._cross_attention_layer(
+                    h, encoder_sequence, attention_mask=cross_mask, training=training, return_attention_scores=True)
+                return out
 
             x = self._residual(x, self._cross_attention_layer_norm, attend_encoder, self._cross_attention_dropout,
                                training)
-        return self._residual(x, self._feedforward_layer_norm, self._ffn, self._feedforward_dropout, training)
+        y = self._residual(x, self._feedforward_layer_norm, self._ffn, self._feedforward_dropout, training)
+        return (y, scores) if return_attention_scores else y
 
-    def compute_output_shape(self, decoder_sequence_shape: Any, encoder_sequence_shape: Any = None) -> Any:
-        return decoder_sequence_shape
+    def compute_output_shape(self, decoder_sequence_shape: Any, encoder_sequence_shape: Any = None,
+                             return_attention_scores: bool = False) -> Any:
+        if not return_attention_scores:
+            return decoder_sequence_shape
+        n, t = decoder_sequence_shape[0], decoder_sequence_shape[1]
+        shapes = {"self_attention": (n, self.num_heads, t, t)}
+        if encoder_sequence_shape is not None:
+            shapes["cross_attention"] = (n, self.num_heads, t, encoder_sequence_shape[1])
+        return decoder_sequence_shape, shapes
 
     def get_config(self) -> dict[str, Any]:
         cfg = super().get_config()
