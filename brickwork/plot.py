@@ -249,3 +249,36 @@ def attention_heads(scores: Any, tokens: Any = None, layer_name: str | None = No
     Returns the path written. See :func:`attention_heads_figure` for the layout.
     """
     return save_figure(attention_heads_figure(scores, tokens, layer_name, key_tokens), path)
+
+
+def position_similarity_figure(embeddings: Any, title: str = "Learned position embeddings") -> Any:
+    r"""The figure :func:`position_similarity` saves: the cosine similarity of every pair of position vectors
+    :math:`p_i, p_j`, :math:`S_{ij} = p_i \cdot p_j / (\lVert p_i \rVert \lVert p_j \rVert)`, as a heat map
+    on the fixed scale [-1, 1] (the image's array is :math:`S`)."""
+    import numpy as np
+
+    table = getattr(embeddings, "position_embedding", embeddings)
+    table = getattr(table, "position_embeddings", table)
+    table = np.asarray(getattr(table, "data", table), dtype=np.float64)
+    if table.ndim != 2:
+        raise ValueError(f"position_similarity() needs a (positions, dim) table; got shape {table.shape}.")
+    unit = table / np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-12)
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 4.6))
+    image = ax.imshow(unit @ unit.T, cmap="RdBu_r", vmin=-1, vmax=1)
+    ax.set_xlabel("position j")
+    ax.set_ylabel("position i")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label="cosine similarity")
+    fig.tight_layout()
+    return fig
+
+
+def position_similarity(embeddings: Any, path: Any, title: str = "Learned position embeddings") -> str:
+    """Save :func:`position_similarity_figure` as a PNG and return its path.
+
+    ``embeddings`` is the ``(sequence_length, dim)`` table (an array, a Variable, or a ``PositionEmbedding`` /
+    ``TokenAndPositionEmbedding`` layer). Trained tables usually show a bright band along the diagonal:
+    neighbouring positions get similar vectors, which is how the model learns order.
+    """
+    return save_figure(position_similarity_figure(embeddings, title), path, dpi=120)

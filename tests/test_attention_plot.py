@@ -92,3 +92,32 @@ def re_shape(shape: tuple[int, ...]) -> str:
 def test_token_count_mismatch_names_the_function_and_the_shape(tokens, key_tokens):
     with pytest.raises(ValueError, match=r"attention_heads\(\).*\(2, 4, 4\)"):
         plot.attention_heads_figure(np.full((2, 4, 4), 0.25), tokens=tokens, key_tokens=key_tokens)
+
+
+def test_position_similarity_is_the_cosine_matrix_of_the_table(tmp_path):
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(6, 4))
+    fig = plot.position_similarity_figure(table)
+    drawn = np.asarray(fig.axes[0].images[0].get_array())
+    unit = table / np.linalg.norm(table, axis=1, keepdims=True)
+    np.testing.assert_allclose(drawn, unit @ unit.T, atol=1e-12)
+    np.testing.assert_allclose(np.diag(drawn), 1.0)
+
+
+def test_position_similarity_of_a_layer_and_of_sinusoids(tmp_path):
+    layer = layers.TokenAndPositionEmbedding(10, 8, 6)
+    layer(np.zeros((1, 8), np.int64))
+    fig = plot.position_similarity_figure(layer)
+    table = layer.position_embedding.position_embeddings.numpy()
+    unit = table / np.linalg.norm(table, axis=1, keepdims=True)
+    np.testing.assert_allclose(np.asarray(fig.axes[0].images[0].get_array()), unit @ unit.T, atol=1e-6)
+    # Vaswani's sinusoids: p_i . p_j depends on i - j only (a Toeplitz matrix)
+    sines = layers.SinePositionEncoding()(np.zeros((1, 12, 16), np.float32)).numpy()[0]
+    similarity = np.asarray(plot.position_similarity_figure(sines).axes[0].images[0].get_array())
+    for offset in range(1, 4):
+        band = np.diag(similarity, offset)
+        np.testing.assert_allclose(band, band[0], atol=1e-5)
+    path = plot.position_similarity(table, tmp_path / "positions.png")
+    assert os.path.getsize(path) > 1000
+    with pytest.raises(ValueError, match="needs a \\(positions, dim\\) table"):
+        plot.position_similarity_figure(np.zeros(5))
