@@ -84,3 +84,17 @@ def test_large_logits_stay_finite():
         assert np.all(np.isfinite(z.grad))
         z.grad = None
     np.testing.assert_allclose(F.sigmoid(z).data, torch.sigmoid(torch.tensor(z.data)).numpy(), rtol=1e-12)
+
+
+def test_float32_erf_approximation_is_within_four_ulp_of_the_exact_erf():
+    from scipy.special import erf
+
+    from brickwork.functions.activations import _erf_float32
+
+    x = np.concatenate([np.linspace(-12, 12, 240_001), [0.0, 1e-30, -1e-30, 1e-8, np.inf, -np.inf]])
+    exact = erf(x)
+    got = _erf_float32(x.astype(np.float32))
+    assert got.dtype == np.float32
+    relative = np.abs(got - exact) / np.maximum(np.abs(exact), 1e-38)
+    assert relative.max() < 4e-7
+    assert np.isnan(_erf_float32(np.array([np.nan], np.float32)))[0]
