@@ -157,7 +157,8 @@ def test_conv_layers_gradcheck(seed, padding, strides, fmt, dilation):
     dilation = dilation if strides == 1 else 1
     layer_gradcheck(layers.Conv2D(3, 3, strides=strides, padding=padding, data_format=fmt, activation="tanh",
                                   dilation_rate=dilation, dtype="float64"), x4)
-    layer_gradcheck(layers.Conv2D(4, 2, padding=padding, data_format=fmt, groups=2, activation="relu",
+    # a smooth activation: relu's kink made finite differences fail for some seeds (e.g. 878)
+    layer_gradcheck(layers.Conv2D(4, 2, padding=padding, data_format=fmt, groups=2, activation="sigmoid",
                                   dtype="float64"), x4)
     layer_gradcheck(layers.Conv1D(3, 3, padding="causal", dilation_rate=dilation, dtype="float64"),
                     rng.standard_normal((2, 7, 3)))

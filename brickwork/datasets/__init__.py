@@ -41,5 +41,5 @@ def load_digits_split(test_size: float = 0.2, seed: int = 0) -> tuple[Any, Any, 
     return tuple(train_test_split(x, y, test_size=test_size, stratify=y, random_state=seed))
 
 
-__all__ = ["boston_housing", "cifar10", "cifar100", "dates", "fashion_mnist", "imdb", "load_digits_split", "mnist", "reuters",
-           "shakespeare", "shakespeare_genres"]
+__all__ = ["boston_housing", "cifar10", "cifar100", "dates", "fashion_mnist", "imdb", "load_digits_split", "mnist",
+           "reuters", "shakespeare", "shakespeare_genres"]

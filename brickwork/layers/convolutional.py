@@ -14,6 +14,7 @@ from typing import Any
 from brickwork import activations, constraints, initializers, regularizers
 from brickwork import functions as F
 from brickwork.functions import conv_utils as cu
+from brickwork.layers import validation as check
 from brickwork.layers.layer import InputSpec, Layer
 
 
@@ -28,16 +29,14 @@ class _Conv(Layer):
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if not isinstance(filters, int) or filters <= 0:
-            raise ValueError(f"{type(self).__name__}: filters must be a positive integer; got {filters!r}.")
-        self.filters = filters
-        self.kernel_size = cu.normalize_tuple(kernel_size, self.rank, "kernel_size")
-        self.strides = cu.normalize_tuple(strides, self.rank, "strides")
-        self.dilation_rate = cu.normalize_tuple(dilation_rate, self.rank, "dilation_rate")
+        self.filters = check.positive_int(self, "filters", filters)
+        self.kernel_size = check.positive_int_tuple(self, "kernel_size", kernel_size, self.rank)
+        self.strides = check.positive_int_tuple(self, "strides", strides, self.rank)
+        self.dilation_rate = check.positive_int_tuple(self, "dilation_rate", dilation_rate, self.rank)
         allowed = ("valid", "same", "causal") if self.rank == 1 else ("valid", "same")
         self.padding = cu.normalize_padding(padding, allowed)
         self.data_format = cu.normalize_data_format(data_format)
-        self.groups = int(groups)
+        self.groups = check.positive_int(self, "groups", groups)
         if filters % self.groups:
             raise ValueError(f"{type(self).__name__}: filters ({filters}) must be divisible by groups ({groups}).")
         if any(s > 1 for s in self.strides) and any(d > 1 for d in self.dilation_rate):
@@ -63,8 +62,14 @@ class _Conv(Layer):
                              f"into groups={self.groups}.")
         return channels
 
+    def _check_fits(self, input_shape: tuple[Any, ...]) -> None:
+        """A ``'valid'`` window larger than the input: an error naming the layer and the shapes."""
+        spatial, _ = cu.spatial_and_channels(tuple(input_shape), self.data_format)
+        check.window_fits(self, input_shape, spatial, self.kernel_size, self.dilation_rate, self.padding)
+
     def build(self, input_shape):
         channels = self._channels(input_shape)
+        self._check_fits(input_shape)
         shape = self.kernel_size + (channels // self.groups, self.filters)
         self.kernel = self.add_weight(shape, self.kernel_initializer, regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint, name="kernel")
@@ -96,6 +101,7 @@ class _Conv(Layer):
         return F.conv2d(x, kernel, bias, self.strides, pads, self.dilation_rate, groups, relu=relu)
 
     def call(self, inputs):
+        self._check_fits(tuple(inputs.shape))
         x = cu.to_channels_last(inputs, self.data_format)
         fuse = self.activation is activations.relu  # ReLU runs inside the convolution node
         y = self._conv_nhwc(x, self.kernel, self.bias, self.groups, relu=fuse)
@@ -252,10 +258,11 @@ class DepthwiseConv2D(_Conv):
                          kernel_regularizer=depthwise_regularizer, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer, kernel_constraint=depthwise_constraint,
                          bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = int(depth_multiplier)
+        self.depth_multiplier = check.positive_int(self, "depth_multiplier", depth_multiplier)
 
     def build(self, input_shape):
         _, channels = cu.spatial_and_channels(input_shape, self.data_format)
+        self._check_fits(input_shape)
         self.filters = channels * self.depth_multiplier
         self.kernel = self.add_weight(self.kernel_size + (channels, self.depth_multiplier),
                                       self.kernel_initializer, regularizer=self.kernel_regularizer,
@@ -306,7 +313,7 @@ class SeparableConv2D(_Conv):
                          dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
                          bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
                          activity_regularizer=activity_regularizer, bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = int(depth_multiplier)
+        self.depth_multiplier = check.positive_int(self, "depth_multiplier", depth_multiplier)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
@@ -316,6 +323,7 @@ class SeparableConv2D(_Conv):
 
     def build(self, input_shape):
         _, channels = cu.spatial_and_channels(input_shape, self.data_format)
+        self._check_fits(input_shape)
         m = self.depth_multiplier
         self.depthwise_kernel = self.add_weight(self.kernel_size + (channels, m), self.depthwise_initializer,
                                                 regularizer=self.depthwise_regularizer,

@@ -38,6 +38,7 @@ class Conv3D(_Conv):
     rank = 3
 
     def call(self, inputs):
+        self._check_fits(tuple(inputs.shape))
         x = cu.to_channels_last(inputs, self.data_format)
         pads = cu.conv_pads(self.padding, tuple(x.shape[1:4]), self.kernel_size, self.strides, self.dilation_rate)
         y = F.conv3d(x, self.kernel, self.bias, self.strides, pads, self.dilation_rate, self.groups)

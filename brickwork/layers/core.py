@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from brickwork import activations, constraints, initializers, regularizers
 from brickwork import functions as F
 from brickwork.backend import get_array_module
 from brickwork.engine.tensor import Tensor
+from brickwork.layers import validation as check
 from brickwork.layers.layer import InputSpec, Layer
 
 
@@ -40,9 +39,7 @@ class Dense(Layer):
                  activity_regularizer: Any = None, kernel_constraint: Any = None,
                  bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"Dense: units must be a positive integer; got {units!r}.")
-        self.units = int(units)
+        self.units = check.positive_int(self, "units", units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)

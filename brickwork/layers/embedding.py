@@ -9,6 +9,7 @@ import numpy as np
 from brickwork import constraints, initializers, regularizers
 from brickwork import functions as F
 from brickwork.backend import get_array_module
+from brickwork.layers import validation as check
 from brickwork.layers.layer import Layer
 
 
@@ -37,7 +38,8 @@ class Embedding(Layer):
         if input_length is not None and "input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
-        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.input_dim = check.positive_int(self, "input_dim", input_dim)
+        self.output_dim = check.positive_int(self, "output_dim", output_dim)
         self.embeddings_initializer = (initializers.RandomUniform() if embeddings_initializer == "uniform"
                                        else initializers.get(embeddings_initializer))
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)

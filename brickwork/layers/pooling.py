@@ -8,6 +8,7 @@ from typing import Any
 from brickwork import functions as F
 from brickwork.backend import get_array_module
 from brickwork.functions import conv_utils as cu
+from brickwork.layers import validation as check
 from brickwork.layers.core import mask_array
 from brickwork.layers.layer import InputSpec, Layer
 
@@ -19,13 +20,25 @@ class _Pooling(Layer):
     def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.pool_size = cu.normalize_tuple(pool_size, self.rank, "pool_size")
-        self.strides = self.pool_size if strides is None else cu.normalize_tuple(strides, self.rank, "strides")
+        self.pool_size = check.positive_int_tuple(self, "pool_size", pool_size, self.rank)
+        self.strides = self.pool_size if strides is None else check.positive_int_tuple(self, "strides", strides,
+                                                                                        self.rank)
         self.padding = cu.normalize_padding(padding)
         self.data_format = cu.normalize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
+    def _check_fits(self, input_shape: tuple[Any, ...]) -> None:
+        """A ``'valid'`` pool larger than the input: an error naming the layer and the shapes."""
+        spatial, _ = cu.spatial_and_channels(tuple(input_shape), self.data_format)
+        check.window_fits(self, input_shape, spatial, self.pool_size, padding=self.padding, what="pool_size")
+
+    def build(self, input_shape):
+        if len(input_shape) == self.rank + 2:
+            self._check_fits(input_shape)
+        self.built = True
+
     def call(self, inputs):
+        self._check_fits(tuple(inputs.shape))
         x = cu.to_channels_last(inputs, self.data_format)
         pool, strides = self.pool_size, self.strides
         if self.rank == 1:

@@ -12,6 +12,7 @@ class _Pooling3D(_Pooling):
     rank = 3
 
     def call(self, inputs):
+        self._check_fits(tuple(inputs.shape))
         x = cu.to_channels_last(inputs, self.data_format)
         pads = cu.conv_pads(self.padding, tuple(x.shape[1:4]), self.pool_size, self.strides, (1, 1, 1))
         fn = F.max_pool3d if self.mode == "max" else F.avg_pool3d

@@ -10,6 +10,7 @@ import numpy as np
 from brickwork import functions as F
 from brickwork.engine.random import make_generator
 from brickwork.engine.tensor import Tensor
+from brickwork.layers import validation as check
 from brickwork.layers.layer import Layer
 
 
@@ -29,9 +30,7 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not 0 <= rate < 1:
-            raise ValueError(f"Dropout: rate must be in [0, 1); got {rate}.")
-        self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+        self.rate, self.noise_shape, self.seed = check.rate(self, "rate", rate), noise_shape, seed
         self._rng = make_generator(seed) if seed is not None else None
         self.supports_masking = True
 
@@ -81,7 +80,7 @@ class GaussianDropout(Layer):
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.rate, self.seed = float(rate), seed
+        self.rate, self.seed = check.rate(self, "rate", rate), seed
         self._rng = make_generator(seed) if seed is not None else None
         self.supports_masking = True
 

@@ -12,6 +12,7 @@ from brickwork import functions as F
 from brickwork.backend import get_array_module
 from brickwork.engine.random import generator
 from brickwork.engine.tensor import Tensor
+from brickwork.layers import validation as check
 from brickwork.layers.core import mask_array
 from brickwork.layers.layer import InputSpec, Layer
 
@@ -49,12 +50,11 @@ class RecurrentBase(Layer):
                  unroll: bool = False, bptt_truncate: int | None = None, seed: int | None = None,
                  **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"{type(self).__name__}: units must be a positive integer; got {units!r}.")
-        for name, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not 0 <= rate < 1:
-                raise ValueError(f"{type(self).__name__}: {name} must be in [0, 1); got {rate}.")
-        self.units = int(units)
+        self.units = check.positive_int(self, "units", units)
+        dropout = check.rate(self, "dropout", dropout)
+        recurrent_dropout = check.rate(self, "recurrent_dropout", recurrent_dropout)
+        if bptt_truncate is not None:
+            bptt_truncate = check.positive_int(self, "bptt_truncate", bptt_truncate)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -90,6 +90,7 @@ class RecurrentBase(Layer):
                                         name="bias")
 
     def build(self, input_shape):
+        check.nonempty_sequence(self, input_shape)
         if input_shape[-1] is None:
             raise ValueError(f"{type(self).__name__} '{self.name}': the feature axis of the input must be known; "
                              f"got {input_shape}.")
@@ -129,6 +130,7 @@ class RecurrentBase(Layer):
         self.states = None if states is None else [np.asarray(s) for s in states]
 
     def call(self, inputs, mask=None, training=False, initial_state=None):
+        check.nonempty_sequence(self, tuple(inputs.shape))
         x = inputs
         if training and self.dropout:
             x = F.dropout(x, self.dropout, training=True, noise_shape=(x.shape[0], 1, x.shape[2]))

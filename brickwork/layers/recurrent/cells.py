@@ -14,6 +14,7 @@ from brickwork import activations, initializers
 from brickwork import functions as F
 from brickwork.backend import get_array_module
 from brickwork.engine.tensor import Tensor
+from brickwork.layers import validation as check
 from brickwork.layers.core import mask_array
 from brickwork.layers.layer import InputSpec, Layer
 
@@ -25,7 +26,7 @@ class _CellBase(Layer):
                  kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
                  bias_initializer: Any = "zeros", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.units = int(units)
+        self.units = check.positive_int(self, "units", units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -194,12 +195,14 @@ class RNN(Layer):
         return list(size) if isinstance(size, (list, tuple)) else [size]
 
     def build(self, input_shape):
+        check.nonempty_sequence(self, input_shape)
         if not self.cell.built:
             self.cell.build((input_shape[0], input_shape[-1]))
             self.cell.built = True
         self.built = True
 
     def call(self, inputs, mask=None, training=False, initial_state=None):
+        check.nonempty_sequence(self, tuple(inputs.shape))
         n, t_len = inputs.shape[0], inputs.shape[1]
         if initial_state is not None:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
