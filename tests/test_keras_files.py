@@ -271,7 +271,7 @@ def test_unexpected_and_escaping_members_refused(tmp_path):
         for name in src.namelist():
             dst.writestr(name, src.read(name))
         dst.writestr("model.pkl", b"x")
-    with pytest.raises(ValueError, match="unexpected archive member 'model.pkl'"):
+    with pytest.raises(ValueError, match="member 'model.pkl': unexpected archive member"):
         load_keras_model(extra)
 
 

@@ -118,19 +118,23 @@ class Model(Trainer, Layer):
 
         save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath: Any, skip_mismatch: bool = False) -> None:
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False, max_bytes: int | None = None) -> None:
         """Load weights saved by :meth:`save_weights` or :meth:`save` — or by Keras 3
-        (``*.weights.h5``, matched by Keras's attribute paths)."""
+        (``*.weights.h5``, matched by Keras's attribute paths). ``max_bytes`` bounds what the file may
+        make brickwork allocate (default 4 GiB); a damaged file raises ``brickwork.saving.ModelFileError``."""
+        from brickwork.saving.limits import DEFAULT_MAX_BYTES
+
+        limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
         if skip_mismatch:
             raise NotImplementedError("load_weights(skip_mismatch=True) is not supported: shapes must match.")
         if _is_keras_weights(filepath):
             from brickwork.saving.keras_file import load_keras_weights
 
-            load_keras_weights(self, filepath)
+            load_keras_weights(self, filepath, max_bytes=limit)
             return
         from brickwork.saving.model_file import load_weights
 
-        load_weights(self, filepath)
+        load_weights(self, filepath, max_bytes=limit)
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None, safe_mode: bool = True) -> Model:

@@ -19,10 +19,12 @@ import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
-from brickwork.saving import keras_config
+from brickwork.saving import keras_config, limits
+from brickwork.saving.errors import ModelFileError
 from brickwork.saving.keras_weights import (
     MAX_WEIGHT_BYTES,
     assign_from_h5,
+    declared_bytes,
     is_functional,
     is_sequential,
     load_keras_weights,
@@ -33,71 +35,62 @@ from brickwork.saving.keras_weights import (
     save_keras_weights,
     write_h5,
 )
+from brickwork.saving.limits import BUILD_SLACK, DEFAULT_MAX_BYTES, check_member_name
 from brickwork.utils.io import atomic_write
 
 MAX_MEMBER_BYTES = MAX_WEIGHT_BYTES
-MAX_JSON_BYTES = 64 * 1024 ** 2
+MAX_JSON_BYTES = limits.MAX_JSON_BYTES
 MAX_RATIO = 1000  # deflate of real weights stays far below; a zip bomb goes far above
 KERAS_VERSION = "3.5.0"  # the oldest Keras 3 whose .keras layout these files follow
 __all__ = ["load_keras_model", "load_keras_weights", "save_keras_model", "save_keras_weights"]
 
 _MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
+
 _NOT_FOR_KERAS = frozenset({"Imputation", "Lambda", "StringLookup", "IntegerLookup", "Layer"})
 _OBJECT_MODULES = (("initializer", "keras.initializers"), ("regularizer", "keras.regularizers"),
                    ("constraint", "keras.constraints"))
 
 
 # ----------------------------------------------------------------- reading
-def check_member_name(name: str, path: str) -> None:
-    """Refuse archive member names that could escape the archive."""
-    normalized = name.replace("\\", "/")
-    if normalized.startswith("/") or ".." in normalized.split("/") or ":" in normalized:
-        raise ValueError(f"{path}: archive member {name!r} has a path that escapes the archive; refusing to load it.")
-
-
 def read_member(archive: zipfile.ZipFile, name: str, limit: int, path: str) -> bytes:
-    """The bytes of one member, refused when over ``limit`` or when it inflates suspiciously."""
+    """The bytes of one member, refused when over ``limit`` or when it inflates suspiciously.
+
+    The header's sizes only allow an early refusal; the cap is enforced on what really inflates.
+    """
     info = archive.getinfo(name)
     if info.file_size > limit:
-        raise ValueError(f"{path}: member {name!r} is {info.file_size} bytes uncompressed, over the limit of "
-                         f"{limit}; refusing to read it.")
+        raise ModelFileError(path, name, f"is {info.file_size} bytes uncompressed, over the limit of {limit}; "
+                                         "refusing to read it.")
     if info.file_size > 1024 ** 2 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        raise ValueError(f"{path}: member {name!r} would inflate {info.file_size // max(info.compress_size, 1)} "
-                         "times (a zip bomb?); refusing to read it.")
-    chunks, total = [], 0
-    with archive.open(info) as handle:  # the header can lie: count what really comes out
-        while chunk := handle.read(1 << 20):
-            total += len(chunk)
-            if total > limit:
-                raise ValueError(f"{path}: member {name!r} inflates past the limit of {limit} bytes; refusing it.")
-            chunks.append(chunk)
-    return b"".join(chunks)
+        raise ModelFileError(path, name, f"would inflate {info.file_size // max(info.compress_size, 1)} times (a zip "
+                                         "bomb?); refusing to read it.")
+    return limits.read_member(archive, name, limit, path)
 
 
-def _open_keras_zip(path: str) -> tuple[dict[str, Any], bytes]:
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No such model file: {path}")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not a Keras 3 model file (expected a zip archive holding config.json).")
-    with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            check_member_name(name, path)
-            if name.startswith("assets/"):
-                raise ValueError(f"{path} holds Keras assets ({name!r}, e.g. a lookup layer's vocabulary), which "
-                                 "brickwork does not restore.")
-            if name not in _MEMBERS:
-                raise ValueError(f"{path}: unexpected archive member {name!r}; a Keras 3 model file read by "
-                                 f"brickwork holds only {list(_MEMBERS)}.")
-        if "config.json" not in archive.namelist() or "model.weights.h5" not in archive.namelist():
-            raise ValueError(f"{path} is a zip archive but not a Keras 3 model file (needs config.json and "
-                             "model.weights.h5).")
-        try:
-            config = json.loads(read_member(archive, "config.json", MAX_JSON_BYTES, path).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-            raise ValueError(f"{path}: config.json is not readable JSON ({type(err).__name__}).") from None
-        if not isinstance(config, dict):
-            raise ValueError(f"{path}: config.json does not hold a model record.")
-        weights = read_member(archive, "model.weights.h5", MAX_MEMBER_BYTES, path)
+def _open_keras_zip(path: str, max_bytes: int) -> tuple[dict[str, Any], bytes]:
+    with limits.open_regular(path) as handle:
+        archive = limits.open_zip(handle, path, None, "is not a Keras 3 model file (expected a zip archive holding "
+                                                      "config.json).")
+        with archive:
+            names = archive.namelist()
+            for name in names:
+                check_member_name(name, path)
+                if name.startswith("assets/"):
+                    raise ModelFileError(path, name, "is a Keras asset (e.g. a lookup layer's vocabulary), which "
+                                                     "brickwork does not restore.")
+                if name not in _MEMBERS:
+                    raise ModelFileError(path, name, f"unexpected archive member; a Keras 3 model file read by "
+                                                     f"brickwork holds only {list(_MEMBERS)}.")
+            for name in ("config.json", "model.weights.h5"):
+                if name not in names:
+                    raise ModelFileError(path, name, "is missing: this zip archive is not a Keras 3 model file "
+                                                     "(it needs config.json and model.weights.h5).")
+            config = limits.parse_json(read_member(archive, "config.json", MAX_JSON_BYTES, path), path,
+                                       "config.json")
+            if not isinstance(config, dict):
+                raise ModelFileError(path, "config.json", "does not hold a model record.")
+            weights = read_member(archive, "model.weights.h5", min(MAX_MEMBER_BYTES, 2 * max_bytes + 16 * 1024 ** 2),
+                                  path)
     return config, weights
 
 
@@ -170,33 +163,52 @@ def _keras_compile_config(model: Any) -> dict[str, Any] | None:
 
 
 def load_keras_model(path: Any, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True,
-                     compile: bool = True) -> Any:  # noqa: A002 - Keras's name
+                     compile: bool = True, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:  # noqa: A002 - Keras's name
     """Read a ``.keras`` file saved by Keras 3 into a brickwork model.
 
     Args:
-        path: The ``.keras`` file.
+        path: The ``.keras`` file (a regular file).
         custom_objects: Classes or functions for names that brickwork's registry lacks.
         safe_mode: Refuse a ``Lambda`` layer's byte code (default). Keras's own code
             may call Keras ops, which brickwork cannot run even with ``safe_mode=False``.
         compile: Compile with the file's optimizer, loss and metrics (their state is not restored).
+        max_bytes: The most weight bytes the weights file's dataset headers may declare (4 GiB by
+            default), checked before the model is built; the build may not create more.
 
     Returns:
         A brickwork ``Sequential`` or Functional ``Model`` with the file's weights.
+
+    Raises:
+        ModelFileError: For anything wrong with the file.
     """
     path = os.fspath(path)
-    config, weights = _open_keras_zip(path)
+    config, weights = _open_keras_zip(path, max_bytes)
+    member = "model.weights.h5"
     if config.get("class_name") not in ("Sequential", "Functional", "Model"):
-        raise ValueError(f"{path}: the top-level object is a {config.get('class_name')!r}, not a Sequential or "
-                         "Functional model; brickwork cannot rebuild a subclassed Keras model.")
-    model = keras_config.build_layer(config, custom_objects, safe_mode)
+        raise ModelFileError(path, "config.json", f"the top-level object is a {str(config.get('class_name'))[:80]!r}, "
+                                                  "not a Sequential or Functional model; brickwork cannot rebuild a "
+                                                  "subclassed Keras model.")
+    with open_h5_bytes(weights, path, member) as h5file:
+        declared = declared_bytes(h5file, path, member, max_bytes)
+    budget = limits.WeightBudget(path, "config.json", min(max_bytes, declared + BUILD_SLACK), declared)
     orders: dict[int, list[Any]] = {}
-    _config_orders(model, config.get("config", {}), orders)
-    with open_h5_bytes(weights, f"{path} (model.weights.h5)") as h5file:
-        assign_from_h5(model, h5file, path, orders)
-    if compile and config.get("compile_config"):
+    try:
+        with limits.weight_budget(budget):
+            model = keras_config.build_layer(config, custom_objects, safe_mode)
+            _config_orders(model, config.get("config", {}), orders)
+    except ModelFileError:
+        raise
+    except limits.REBUILD_ERRORS as err:
+        if not limits.from_file_data(err):
+            raise
+        raise ModelFileError(path, "config.json", f"the model configuration cannot be rebuilt: "
+                                                  f"{type(err).__name__}: {err}") from err
+    with open_h5_bytes(weights, path, member) as h5file:
+        assign_from_h5(model, h5file, path, orders, member)
+    if compile and isinstance(config.get("compile_config"), dict):
         _compile_from_keras(model, config["compile_config"])
-        with open_h5_bytes(weights, f"{path} (model.weights.h5)") as h5file:
-            restore_optimizer(model, h5file, path)
+        with open_h5_bytes(weights, path, member) as h5file:
+            restore_optimizer(model, h5file, path, member)
     return model
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.saving.errors import ModelFileError
+
 # slot names in Keras's order, and whether Keras groups them by slot or interleaves them per variable
 _LAYOUTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "SGD": ("grouped", ("momentum",)),
@@ -64,7 +66,8 @@ def optimizer_arrays(optimizer: Any, variables: list[Any]) -> list[np.ndarray] |
     return arrays
 
 
-def set_optimizer_arrays(optimizer: Any, variables: list[Any], arrays: list[np.ndarray], where: str) -> bool:
+def set_optimizer_arrays(optimizer: Any, variables: list[Any], arrays: list[np.ndarray], path: str,
+                         member: str | None = None) -> bool:
     """Restore the state :func:`optimizer_arrays` describes; False (and nothing changed) when the
     file's arrays do not fit this optimizer and these variables."""
     known = _slots_used(optimizer)
@@ -75,11 +78,15 @@ def set_optimizer_arrays(optimizer: Any, variables: list[Any], arrays: list[np.n
     expected = 2 + len(order) + (1 if type(optimizer).__name__ == "Nadam" else 0)
     if len(arrays) != expected:
         return False
+    nadam = type(optimizer).__name__ == "Nadam"
+    if np.shape(arrays[0]) != () or (nadam and np.shape(arrays[-1]) != ()):
+        raise ModelFileError(path, member, "the optimizer's step count (and Nadam's product) must be scalars.")
     state: dict[str, Any] = {"iterations": np.asarray(arrays[0]).astype(np.int64)}
     for (i, slot), value in zip(order, arrays[2:]):
         if tuple(value.shape) != tuple(variables[i].shape):
-            raise ValueError(f"{where}: optimizer slot {slot!r} of variable '{variables[i].path}' has shape "
-                             f"{tuple(value.shape)} in the file, but the variable has shape {variables[i].shape}.")
+            raise ModelFileError(path, member, f"optimizer slot {slot!r} of variable '{variables[i].path}' has "
+                                               f"shape {tuple(value.shape)} in the file, but the variable has shape "
+                                               f"{variables[i].shape}.")
         state[f"{i}/{slot}"] = value
     if type(optimizer).__name__ == "Nadam":
         state["u_product"] = np.asarray(arrays[-1])

@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.saving.errors import ModelFileError
 from brickwork.saving.keras_optimizer import optimizer_arrays, set_optimizer_arrays
+from brickwork.saving.limits import DEFAULT_MAX_BYTES, nbytes_of, open_regular, plain_dtype
 from brickwork.utils.io import atomic_write
 
 MAX_WEIGHT_BYTES = 8 * 1024 ** 3  # refuse weight files (and arrays) larger than this
@@ -121,7 +123,16 @@ def variable_groups(layer: Any, prefix: str = "", orders: dict[int, list[Any]] |
     return groups
 
 
-def _datasets(h5file: Any) -> dict[str, Any]:
+def _h5_failure(path: str, member: str | None, err: Exception) -> ModelFileError:
+    return ModelFileError(path, member, f"damaged HDF5 data ({type(err).__name__}: {err}).")
+
+
+_H5_ERRORS = (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError)
+
+
+def _datasets(h5file: Any, path: str, member: str | None) -> dict[str, Any]:
+    """The weight datasets (not ``optimizer/`` or ``metrics/``), each checked from its header: plain dtype, stored in
+    this file (no external or virtual storage)."""
     h5py = require_h5py()
     found: dict[str, Any] = {}
 
@@ -129,37 +140,71 @@ def _datasets(h5file: Any) -> dict[str, Any]:
         if isinstance(obj, h5py.Dataset) and not name.startswith(("optimizer/", "metrics/")):
             found[name] = obj
 
-    h5file.visititems(visit)
+    try:
+        h5file.visititems(visit)
+        for ds in found.values():
+            _check_dataset(ds, path, member)
+    except ModelFileError:
+        raise
+    except _H5_ERRORS as err:
+        raise _h5_failure(path, member, err) from None
     return found
 
 
-def _read_array(ds: Any, where: str) -> np.ndarray:
-    if ds.dtype.kind not in "fiub":
-        raise ValueError(f"{where}: dataset {ds.name} has dtype {ds.dtype}, not a numeric array; refusing it.")
-    if ds.size * ds.dtype.itemsize > MAX_WEIGHT_BYTES:
-        raise ValueError(f"{where}: dataset {ds.name} holds {ds.size * ds.dtype.itemsize} bytes, over the limit of "
-                         f"{MAX_WEIGHT_BYTES}.")
-    return np.asarray(ds[()])
+def _check_dataset(ds: Any, path: str, member: str | None) -> int:
+    """The bytes of dataset ``ds`` from its header; refused unless it is a plain numeric array held in the file."""
+    if plain_dtype(ds.dtype) is None:
+        raise ModelFileError(path, member, f"dataset {ds.name} has dtype {ds.dtype}, not a numeric array; refusing it.")
+    if ds.is_virtual or ds.external:
+        raise ModelFileError(path, member, f"dataset {ds.name} keeps its data outside the file; refusing it.")
+    return nbytes_of(tuple(ds.shape or ()), ds.dtype)
 
 
-def assign_from_h5(model: Any, h5file: Any, where: str, orders: dict[int, list[Any]] | None = None) -> None:
-    """Assign every variable of ``model`` from an open Keras weights file; every array must find a place."""
-    datasets = _datasets(h5file)
-    for path, name, variables in variable_groups(model, "", orders):
-        vars_path = _join(path, "vars")
-        stored = sorted((k for k in datasets if k.rsplit("/", 1)[0] == vars_path), key=lambda k: int(k.rsplit("/")[-1]))
+def declared_bytes(h5file: Any, path: str, member: str | None, max_bytes: int) -> int:
+    """The weight bytes the file's dataset headers declare, refused when over ``max_bytes`` (nothing is read)."""
+    total = sum(_check_dataset(ds, path, member) for ds in _datasets(h5file, path, member).values())
+    if total > max_bytes:
+        raise ModelFileError(path, member, f"declares {total} bytes of weights, over max_bytes={max_bytes}; refusing "
+                                           "to load it (pass a larger max_bytes if you trust the file).")
+    return total
+
+
+def _read_array(ds: Any, path: str, member: str | None) -> np.ndarray:
+    size = _check_dataset(ds, path, member)
+    if size > MAX_WEIGHT_BYTES:
+        raise ModelFileError(path, member, f"dataset {ds.name} holds {size} bytes, over the limit of "
+                                           f"{MAX_WEIGHT_BYTES}.")
+    try:
+        return np.asarray(ds[()])
+    except _H5_ERRORS as err:
+        raise _h5_failure(path, member, err) from None
+
+
+def assign_from_h5(model: Any, h5file: Any, path: str, orders: dict[int, list[Any]] | None = None,
+                   member: str | None = None) -> None:
+    """Assign every variable of ``model`` from an open Keras weights file; every array must find a place.
+
+    ``path`` (and ``member``, inside a ``.keras`` archive) name the file in errors.
+    """
+    datasets = _datasets(h5file, path, member)
+    for group_path, name, variables in variable_groups(model, "", orders):
+        vars_path = _join(group_path, "vars")
+        stored = [k for k in datasets if k.rsplit("/", 1)[0] == vars_path]
+        if not all(k.rsplit("/", 1)[-1].isdigit() for k in stored):
+            raise ModelFileError(path, member, f"'{vars_path}' holds datasets not named 0, 1, ...: {stored[:5]}.")
+        stored.sort(key=lambda k: int(k.rsplit("/", 1)[-1]))
         if len(stored) != len(variables):
-            raise ValueError(f"{where}: layer '{name}' has {len(variables)} weight(s) but the file holds "
-                             f"{len(stored)} at '{vars_path}'.")
+            raise ModelFileError(path, member, f"layer '{name}' has {len(variables)} weight(s) but the file holds "
+                                               f"{len(stored)} at '{vars_path}'.")
         for key, var in zip(stored, variables):
-            value = _read_array(datasets.pop(key), where)
-            if tuple(value.shape) != tuple(var.shape):
-                raise ValueError(f"{where}: '{key}' has shape {value.shape} but layer '{name}' weight "
-                                 f"'{var.name}' has shape {tuple(var.shape)}.")
-            var.assign(value.astype(var.dtype))
+            shape = tuple(datasets[key].shape or ())
+            if shape != tuple(var.shape):
+                raise ModelFileError(path, member, f"'{key}' has shape {shape} but layer '{name}' weight "
+                                                   f"'{var.name}' has shape {tuple(var.shape)}.")
+            var.assign(_read_array(datasets.pop(key), path, member).astype(var.dtype, copy=False))
     if datasets:
-        raise ValueError(f"{where}: the file holds weights the model has no place for: {sorted(datasets)[:5]}. "
-                         "Is it the weights of a different architecture?")
+        raise ModelFileError(path, member, f"the file holds weights the model has no place for: "
+                                           f"{sorted(datasets)[:5]}. Is it the weights of a different architecture?")
 
 
 def write_h5(model: Any) -> bytes:
@@ -181,42 +226,72 @@ def write_h5(model: Any) -> bytes:
     return buffer.getvalue()
 
 
-def restore_optimizer(model: Any, h5file: Any, where: str) -> bool:
-    """Load ``optimizer/vars`` (Keras's optimizer state) into a compiled model's optimizer, if both fit."""
-    if "optimizer" not in h5file or "vars" not in h5file["optimizer"] or not getattr(model, "compiled", False):
-        return False
-    group = h5file["optimizer"]["vars"]
-    arrays = [_read_array(group[k], f"{where} optimizer/vars/{k}") for k in sorted(group, key=int)]
-    return set_optimizer_arrays(model.optimizer, model.trainable_weights, arrays, where)
+def restore_optimizer(model: Any, h5file: Any, path: str, member: str | None = None) -> bool:
+    """Load ``optimizer/vars`` (Keras's optimizer state) into a compiled model's optimizer, if both fit.
+
+    A slot whose shape differs from its variable's raises :class:`ModelFileError`.
+    """
+    h5py = require_h5py()
+    try:
+        if "optimizer" not in h5file or "vars" not in h5file["optimizer"] or not getattr(model, "compiled", False):
+            return False
+        group = h5file["optimizer"]["vars"]
+        keys = list(group)
+        if not all(k.isdigit() for k in keys) or not all(
+                isinstance(group.get(k, getlink=True), h5py.HardLink) and isinstance(group[k], h5py.Dataset)
+                for k in keys):
+            raise ModelFileError(path, member, "'optimizer/vars' must hold datasets named 0, 1, ... and nothing else.")
+        datasets = [group[k] for k in sorted(keys, key=int)]
+    except ModelFileError:
+        raise
+    except _H5_ERRORS as err:
+        raise _h5_failure(path, member, err) from None
+    total = sum(_check_dataset(ds, path, member) for ds in datasets)
+    limit = 4 * sum(nbytes_of(tuple(v.shape), np.dtype(v.dtype)) for v in model.trainable_weights) + 1024
+    if total > limit:
+        raise ModelFileError(path, member, f"'optimizer/vars' declares {total} bytes, more than an optimizer of this "
+                                           f"model can hold ({limit}).")
+    arrays = [_read_array(ds, path, member) for ds in datasets]
+    return set_optimizer_arrays(model.optimizer, model.trainable_weights, arrays, path, member)
 
 
-def open_h5_bytes(data: bytes, where: str) -> Any:
+def open_h5_bytes(data: bytes, path: str, member: str | None = None) -> Any:
+    """An open, read-only ``h5py.File`` over ``data``; :class:`ModelFileError` unless it is a Keras 3 weights file."""
     h5py = require_h5py()
     if not data.startswith(HDF5_SIGNATURE):
-        raise ValueError(f"{where} is not an HDF5 file (Keras weights are stored as model.weights.h5).")
-    h5file = h5py.File(io.BytesIO(data), "r")
-    if "model_weights" in h5file or "layer_names" in h5file.attrs:
+        raise ModelFileError(path, member, "is not an HDF5 file (Keras weights are stored as model.weights.h5).")
+    try:
+        h5file = h5py.File(io.BytesIO(data), "r")
+        legacy = "model_weights" in h5file or "layer_names" in h5file.attrs
+    except _H5_ERRORS as err:
+        raise _h5_failure(path, member, err) from None
+    if legacy:
         h5file.close()
-        raise ValueError(f"{where} is a Keras 2 (legacy HDF5) file; brickwork reads Keras 3 files only. "
-                         "Re-save it with Keras 3 as .keras or .weights.h5.")
+        raise ModelFileError(path, member, "is a Keras 2 (legacy HDF5) file; brickwork reads Keras 3 files only. "
+                                           "Re-save it with Keras 3 as .keras or .weights.h5.")
     return h5file
 
 
-def load_keras_weights(model: Any, path: Any) -> None:
+def load_keras_weights(model: Any, path: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
     """Assign the weights of a Keras 3 ``.weights.h5`` file to a built brickwork model of the same architecture.
 
     Arrays are matched by Keras's attribute paths (``layers/dense_1/vars/0``), never by layer names.
+    The file must be a regular file of at most ``max_bytes`` (and :data:`MAX_WEIGHT_BYTES`); anything
+    wrong with it raises :class:`ModelFileError`.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No such weights file: {path}")
-    if os.path.getsize(path) > MAX_WEIGHT_BYTES:
-        raise ValueError(f"{path} is {os.path.getsize(path)} bytes, over the limit of {MAX_WEIGHT_BYTES}.")
     if not model.built:
         raise ValueError(f"Model '{model.name}' must be built before load_weights(); call it on data first.")
-    with open(path, "rb") as handle:
-        data = handle.read()
+    with open_regular(path, "weights file") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        limit = min(MAX_WEIGHT_BYTES, max_bytes + 16 * 1024 ** 2)
+        if size > limit:
+            raise ModelFileError(path, None, f"is {size} bytes, over the limit of {limit}.")
+        data = handle.read(size + 1)
+        if len(data) > size:
+            raise ModelFileError(path, None, "grew while it was being read.")
     with open_h5_bytes(data, path) as h5file:
+        declared_bytes(h5file, path, None, max_bytes)
         assign_from_h5(model, h5file, path)
 
 

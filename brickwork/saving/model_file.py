@@ -11,15 +11,18 @@ Layout (all members at the top level; nothing else is accepted):
 ``optimizer.npz`` (optional)
     The optimizer's iteration count and slot arrays.
 
-Loading reads JSON and ``.npz`` with ``allow_pickle=False``, looks class names
-up in a registry (never imports a module), refuses pickles and member names
-that could escape the archive, and refuses a ``Lambda`` with byte code unless
-``safe_mode=False``. Files are written atomically.
+Loading never unpickles (arrays are read from their ``.npy`` headers, see
+:mod:`brickwork.saving.arrays`), looks class names up in a registry (never
+imports a module), refuses pickles and member names that could escape the
+archive, and refuses a ``Lambda`` with byte code unless ``safe_mode=False``.
+Every member is read within the limits of :mod:`brickwork.saving.limits`
+(``max_bytes`` bounds the declared weights, checked before anything is built),
+and anything wrong with the file raises :class:`~brickwork.saving.ModelFileError`.
+Files are written atomically (:func:`brickwork.utils.io.atomic_write`).
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import zipfile
@@ -28,17 +31,28 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.saving.arrays import npz_bytes
+from brickwork.saving.brick_reader import (
+    FORMAT,
+    FORMAT_VERSION,
+    assign_weights,
+    check_optimizer_state,
+    read_model_archive,
+)
+from brickwork.saving.errors import ModelFileError
+from brickwork.saving.limits import (
+    BUILD_SLACK,
+    DEFAULT_MAX_BYTES,
+    REBUILD_ERRORS,
+    WeightBudget,
+    from_file_data,
+    nbytes_of,
+    valid_shape,
+    weight_budget,
+)
 from brickwork.utils.io import atomic_write
 
-FORMAT = "brickwork-model"
-FORMAT_VERSION = 1
-_ALLOWED = {"brickwork.json", "weights.npz", "optimizer.npz"}
-
-
-def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
+__all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "load_model", "load_weights", "save_model", "save_weights"]
 
 
 def _weights_meta(model: Any) -> list[dict[str, Any]]:
@@ -67,11 +81,11 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
         "weights": _weights_meta(model), "build_input_shape": _build_shape(model),
         "metadata": getattr(model, "metadata", None),  # JSON-able notes, e.g. the input schema for predict
     }
-    members = {"weights.npz": _npz_bytes({f"w{i}": v.data for i, v in enumerate(model.weights)})}
+    members = {"weights.npz": npz_bytes({f"w{i}": v.data for i, v in enumerate(model.weights)})}
     if include_optimizer and getattr(model, "optimizer", None) is not None:
         meta["optimizer"] = optimizers.serialize(model.optimizer)
         state = model.optimizer.get_state(model.trainable_weights)
-        members["optimizer.npz"] = _npz_bytes(state)
+        members["optimizer.npz"] = npz_bytes(state)
     try:
         meta_text = json.dumps(meta, indent=1)
     except TypeError as err:
@@ -105,111 +119,112 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     """Save only the weights (same archive format, without the architecture)."""
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "class_name": None, "config": None,
             "weights": _weights_meta(model)}
-    data = _npz_bytes({f"w{i}": v.data for i, v in enumerate(model.weights)})
+    data = npz_bytes({f"w{i}": v.data for i, v in enumerate(model.weights)})
     with atomic_write(filepath, "wb", overwrite=overwrite) as handle:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("brickwork.json", json.dumps(meta, indent=1))
             archive.writestr("weights.npz", data)
 
 
-def _open_archive(filepath: Any) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, np.ndarray] | None]:
-    path = os.fspath(filepath)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No such model file: {path}")
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-    if head[:1] == b"\x80" or head[:2] in (b"(d", b"(l", b"}q", b"]q"):
-        raise ValueError(f"{path} is a Python pickle. brickwork never unpickles files: unpickling can run "
-                         "arbitrary code. Save the model with model.save() instead.")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not a brickwork model file (expected a zip archive holding brickwork.json).")
-    with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-        for name in names:
-            normalized = name.replace("\\", "/")
-            if normalized.startswith("/") or ".." in normalized.split("/") or ":" in normalized:
-                raise ValueError(f"{path}: archive member {name!r} has a path that escapes the archive; refusing "
-                                 "to load it.")
-            if name not in _ALLOWED:
-                raise ValueError(f"{path}: unexpected archive member {name!r}; a brickwork model file holds only "
-                                 f"{sorted(_ALLOWED)}.")
-        if "brickwork.json" not in names:
-            raise ValueError(f"{path} is a zip archive but not a brickwork model file (no brickwork.json).")
-        meta = json.loads(archive.read("brickwork.json").decode("utf-8"))
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{path}: unknown format {meta.get('format')!r}.")
-        if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-            raise ValueError(f"{path} was written by a newer brickwork (format {meta['format_version']}).")
-        weights = _load_npz(archive.read("weights.npz"), path)
-        opt = _load_npz(archive.read("optimizer.npz"), path) if "optimizer.npz" in names else None
-    return meta, weights, opt
-
-
-def _load_npz(data: bytes, path: str) -> dict[str, np.ndarray]:
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    except ValueError as err:
-        raise ValueError(f"{path}: refusing to load arrays that need pickle ({err}).") from None
-
-
-def _assign_weights(model: Any, meta: dict[str, Any], weights: dict[str, np.ndarray], path: str) -> None:
-    variables = model.weights
-    stored = meta.get("weights", [])
-    if len(stored) != len(variables):
-        raise ValueError(f"{path} holds {len(stored)} weight arrays but model '{model.name}' has {len(variables)}.")
-    for i, (var, info) in enumerate(zip(variables, stored)):
-        value = weights[f"w{i}"]
-        if tuple(value.shape) != tuple(var.shape):
-            raise ValueError(f"{path}: weight {i} ('{info.get('path')}') has shape {value.shape}, but the model's "
-                             f"'{var.path}' has shape {var.shape}.")
-        var.assign(value.astype(var.dtype))
-
-
 def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, compile: bool = True,  # noqa: A002
-               safe_mode: bool = True) -> Any:
-    """Rebuild a model saved by :meth:`Model.save` (any file name; the content decides)."""
+               safe_mode: bool = True, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Rebuild a model saved by :meth:`Model.save` (any file name; the content decides).
+
+    Args:
+        filepath: The model file (a regular file; FIFOs, devices and directories are refused).
+        custom_objects: Classes or functions for names that brickwork's registry lacks.
+        compile: Compile with the saved loss, metrics and optimizer (and its state).
+        safe_mode: Refuse a ``Lambda`` layer's stored byte code.
+        max_bytes: The most bytes of weights (and, separately, of optimizer state) the file may
+            declare, 4 GiB by default. The file's declared weight shapes are checked against it
+            before anything is read or built, and rebuilding the configuration may not create
+            more weight bytes than the file declares.
+
+    Raises:
+        ModelFileError: For anything wrong with the file (see :class:`~brickwork.saving.ModelFileError`).
+        FileNotFoundError: When there is no such file.
+    """
     from brickwork import optimizers
     from brickwork.layers.serialization import deserialize_layer
 
     path = os.fspath(filepath)
-    meta, weights, opt_state = _open_archive(path)
+    archive = read_model_archive(path, max_bytes)
+    meta = archive.meta
     if meta.get("config") is None:
-        raise ValueError(f"{path} holds weights only (from save_weights); build the model and call load_weights().")
-    model = deserialize_layer({"class_name": meta["class_name"], "config": meta["config"]},
-                              custom_objects=custom_objects, safe_mode=safe_mode)
-    if not model.built or (not model.weights and meta.get("weights")):
-        _build_from_shape(model, meta.get("build_input_shape"), path)
-    _assign_weights(model, meta, weights, path)
+        raise ModelFileError(path, "brickwork.json", "holds weights only (from save_weights); build the model and "
+                                                     "call load_weights().")
+    budget = WeightBudget(path, "brickwork.json", min(max_bytes, archive.declared_bytes + BUILD_SLACK),
+                          archive.declared_bytes)
+    try:
+        with weight_budget(budget):
+            model = deserialize_layer({"class_name": meta["class_name"], "config": meta["config"]},
+                                      custom_objects=custom_objects, safe_mode=safe_mode)
+            if not model.built or (not model.weights and meta.get("weights")):
+                _build_from_shape(model, meta.get("build_input_shape"), path, budget)
+    except ModelFileError:
+        raise
+    except REBUILD_ERRORS as err:
+        if not from_file_data(err):
+            raise
+        raise ModelFileError(path, "brickwork.json", f"the model configuration cannot be rebuilt: "
+                                                     f"{type(err).__name__}: {err}") from err
+    assign_weights(model, archive)
     if meta.get("metadata") is not None:
         model.metadata = meta["metadata"]
     cc = meta.get("compile_config")
     if compile and cc:
-        optimizer = optimizers.get(meta["optimizer"]) if meta.get("optimizer") else "rmsprop"
-        model.compile(optimizer=optimizer, loss=cc.get("loss"), metrics=cc.get("metrics"),
-                      loss_weights=cc.get("loss_weights"), weighted_metrics=cc.get("weighted_metrics"))
-        if opt_state is not None:
-            model.optimizer.set_state(model.trainable_weights, opt_state)
+        try:
+            optimizer = optimizers.get(meta["optimizer"]) if meta.get("optimizer") else "rmsprop"
+            model.compile(optimizer=optimizer, loss=cc.get("loss"), metrics=cc.get("metrics"),
+                          loss_weights=cc.get("loss_weights"), weighted_metrics=cc.get("weighted_metrics"))
+        except REBUILD_ERRORS as err:
+            if not from_file_data(err):
+                raise
+            raise ModelFileError(path, "brickwork.json", f"the compile settings cannot be restored: "
+                                                         f"{type(err).__name__}: {err}") from err
+        if archive.optimizer is not None:
+            check_optimizer_state(archive.optimizer, model.trainable_weights, path)
+            model.optimizer.set_state(model.trainable_weights, archive.optimizer)
     return model
 
 
-def _build_from_shape(model: Any, shape: Any, path: str) -> None:
+def _build_from_shape(model: Any, shape: Any, path: str, budget: WeightBudget) -> None:
     from brickwork.engine.config import no_grad
     from brickwork.layers.shapes import map_shapes, shape_from_json
 
     if shape is None:
-        raise ValueError(f"{path}: the model was saved unbuilt; cannot restore its weights.")
-
+        raise ModelFileError(path, "brickwork.json", "the model was saved unbuilt; cannot restore its weights.")
     shapes = shape_from_json(shape)
-    dummy = map_shapes(lambda s: np.zeros([1 if d is None else d for d in s], model._dtype), shapes)
+    dims: list[tuple[int, ...]] = []
+
+    def dummy_shape(s: Any) -> tuple[int, ...]:
+        if not isinstance(s, (list, tuple)) or len(s) > 32:
+            raise ModelFileError(path, "brickwork.json", f"build_input_shape holds {str(s)[:80]!r}, not a shape.")
+        out = valid_shape([1 if d is None else d for d in s])
+        if out is None:
+            raise ModelFileError(path, "brickwork.json", f"build_input_shape {list(s)!r} has a dimension that is not "
+                                                         "a non-negative integer.")
+        dims.append(out)
+        return out
+
+    map_shapes(dummy_shape, shapes)
+    need = sum(nbytes_of(d, np.dtype(model.dtype or "float32")) for d in dims)
+    if need > budget.limit:
+        raise ModelFileError(path, "brickwork.json", f"build_input_shape {shape!r} needs a {need}-byte input to "
+                                                     f"build the model, over the {budget.limit}-byte limit.")
+    dummy = map_shapes(lambda s: np.zeros([1 if d is None else d for d in s], model.dtype or "float32"), shapes)
     with no_grad():
         model(dummy, training=False)
 
 
-def load_weights(model: Any, filepath: Any) -> None:
-    """Assign weights stored by ``save_weights`` or ``save`` to an already built model."""
+def load_weights(model: Any, filepath: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """Assign weights stored by ``save_weights`` or ``save`` to an already built model.
+
+    ``max_bytes`` bounds the declared weight bytes, as for :func:`load_model`; anything wrong
+    with the file raises :class:`~brickwork.saving.ModelFileError`.
+    """
     path = os.fspath(filepath)
-    meta, weights, _ = _open_archive(path)
+    archive = read_model_archive(path, max_bytes)
     if not model.built:
         raise ValueError(f"Model '{model.name}' must be built before load_weights(); call it on data first.")
-    _assign_weights(model, meta, weights, path)
+    assign_weights(model, archive)
