@@ -43,6 +43,14 @@ class SeedGenerator:
         """The generator the next random op draws from."""
         return self._rng
 
+    def get_state(self) -> dict[str, Any]:
+        """The exact position in this generator's stream (JSON-able), for an exact resume."""
+        return engine_random.generator_state(self._rng)
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Continue the stream from a :meth:`get_state` snapshot."""
+        engine_random.set_generator_state(self._rng, state)
+
     def get_config(self) -> dict[str, Any]:
         return {"seed": self.initial_seed}
 

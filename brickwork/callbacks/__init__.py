@@ -1,5 +1,6 @@
 """Callbacks for ``fit`` (Keras names and arguments)."""
 
+from brickwork.callbacks.backup import BackupAndRestore
 from brickwork.callbacks.base import Callback, CallbackList, History
 from brickwork.callbacks.files import CSVLogger, ModelCheckpoint
 from brickwork.callbacks.progbar import ProgbarLogger
@@ -13,7 +14,7 @@ from brickwork.callbacks.training_control import (
 )
 
 __all__ = [
-    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+    "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
     "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard",
     "TerminateOnNaN",
 ]

@@ -22,6 +22,18 @@ class Callback:
     def set_params(self, params: dict[str, Any]) -> None:
         self.params = params
 
+    # the state protocol: what BackupAndRestore saves so that a resumed fit continues exactly
+    def get_state(self) -> dict[str, Any] | None:
+        """The callback's mutable state (JSON-able values and NumPy arrays), or ``None`` when it has none.
+
+        :class:`~brickwork.callbacks.BackupAndRestore` saves it with each backup and hands it
+        to :meth:`set_state` when training resumes (after ``on_train_begin``).
+        """
+        return None
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`get_state` returned."""
+
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None: ...
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None: ...
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None: ...
@@ -46,14 +58,17 @@ class Callback:
 
 
 class CallbackList(Callback):
-    """Forwards every hook to each callback in order."""
+    """Forwards every hook to each callback in order (callbacks with ``dispatch_last = True`` last)."""
 
     def __init__(self, callbacks: list[Callback] | None = None, model: Any = None, **params: Any) -> None:
         super().__init__()
-        self.callbacks = list(callbacks or [])
-        for cb in self.callbacks:
+        given = list(callbacks or [])
+        for cb in given:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be Callback instances; got {cb!r}.")
+        # callbacks that record the others' state (BackupAndRestore) see every hook after them
+        self.callbacks = [cb for cb in given if not getattr(cb, "dispatch_last", False)] + \
+            [cb for cb in given if getattr(cb, "dispatch_last", False)]
         if model is not None:
             self.set_model(model)
         if params:

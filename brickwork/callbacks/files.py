@@ -52,6 +52,18 @@ class ModelCheckpoint(Callback):
         self._last_batch: int | None = None
         self._current_epoch = 0
 
+    def get_state(self) -> dict[str, Any]:
+        """``best`` and the position of the batch counter (for an integer ``save_freq``)."""
+        best = self.best.item() if hasattr(self.best, "item") else self.best
+        return {"best": best, "batches_since_save": self._batches_since_save, "last_batch": self._last_batch,
+                "current_epoch": self._current_epoch}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.best = state["best"]
+        self._batches_since_save = int(state["batches_since_save"])
+        self._last_batch = None if state["last_batch"] is None else int(state["last_batch"])
+        self._current_epoch = int(state["current_epoch"])
+
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
 

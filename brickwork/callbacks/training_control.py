@@ -23,6 +23,11 @@ def _mode_better(mode: str, monitor: str) -> Callable[[float, float, float], boo
     return lambda current, best, delta: current > best + delta
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as a Python number (JSON-able); anything else unchanged."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
 
@@ -66,6 +71,17 @@ class EarlyStopping(Callback):
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
+    def get_state(self) -> dict[str, Any]:
+        """``wait``, ``stopped_epoch``, ``best``, ``best_epoch`` and ``best_weights``."""
+        return {"wait": int(self.wait), "stopped_epoch": int(self.stopped_epoch), "best": _plain(self.best),
+                "best_epoch": int(self.best_epoch), "best_weights": self.best_weights}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.wait, self.stopped_epoch = int(state["wait"]), int(state["stopped_epoch"])
+        self.best, self.best_epoch = state["best"], int(state["best_epoch"])
+        weights = state.get("best_weights")
+        self.best_weights = None if weights is None else [np.asarray(w) for w in weights]
+
     def on_train_end(self, logs=None):
         if self.stopped_epoch and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
@@ -92,6 +108,18 @@ class ReduceLROnPlateau(Callback):
         self.best = math.inf * self._sign
         self.wait = 0
         self.cooldown_counter = 0
+
+    def get_state(self) -> dict[str, Any]:
+        """``best``, ``wait``, ``cooldown_counter`` and the optimizer's current learning rate."""
+        return {"best": _plain(self.best), "wait": int(self.wait), "cooldown_counter": int(self.cooldown_counter),
+                "learning_rate": float(self.model.optimizer.learning_rate)}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.best, self.wait = state["best"], int(state["wait"])
+        self.cooldown_counter = int(state["cooldown_counter"])
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None and not getattr(optimizer, "has_schedule", False):
+            optimizer.learning_rate = float(state["learning_rate"])
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}

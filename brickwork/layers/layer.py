@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from brickwork.engine import config, tracking
+from brickwork.engine.allocation import before_allocation
 from brickwork.engine.config import training_scope
 from brickwork.engine.tensor import Tensor
 from brickwork.engine.variable import Variable
@@ -35,6 +36,7 @@ from brickwork.layers.tracing import SymbolicTracing
 from brickwork.layers.tracked import Trackable
 from brickwork.utils.naming import to_snake_case, unique_name
 from brickwork.utils.registry import register_serializable
+from brickwork.utils.threads import lock_of
 from brickwork.utils.tree import flatten, map_structure
 
 
@@ -192,6 +194,7 @@ class Layer(Trackable, SymbolicTracing):
             dt = np.dtype(dtype)
         else:
             dt = config.standardize_dtype(dtype or self._dtype)
+        before_allocation(self.name, name, shape, dt)  # a model-file loader's memory budget, if one is active
         if initializer is None:
             initializer = "glorot_uniform" if dt.kind == "f" else "zeros"
         init = initializers.get(initializer)
@@ -218,21 +221,27 @@ class Layer(Trackable, SymbolicTracing):
         self.built = True
 
     def _maybe_build(self, shapes: Any) -> None:
-        if not self.built:
-            self._build_shapes = shapes
-            self.build(shapes)
-            self.built = True
+        if self.built:
+            return
+        with lock_of(self):  # threads making the first call together: one builds, the others wait
+            if not self.built:
+                self._build_shapes = shapes
+                self.build(shapes)
+                self.built = True
 
     def _build_for(self, spec: CallSpec, shape_of: Any) -> None:
         if self.built:
             return
-        args, kwargs = build_arguments(type(self).build, spec, shape_of)
-        if args and not kwargs:
-            self._maybe_build(args[0])
-            return
-        self._build_shapes = kwargs
-        self.build(**kwargs)
-        self.built = True
+        with lock_of(self):
+            if self.built:
+                return
+            args, kwargs = build_arguments(type(self).build, spec, shape_of)
+            if args and not kwargs:
+                self._maybe_build(args[0])
+                return
+            self._build_shapes = kwargs
+            self.build(**kwargs)
+            self.built = True
 
     # ----------------------------------------------------------------- call
     def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:

@@ -18,7 +18,7 @@ from brickwork.utils.tree import flatten
 
 # attributes that hold call-time state or graph bookkeeping, never children
 _UNTRACKED = frozenset({"_inbound_nodes", "_losses", "_tracking_cache", "_build_shapes", "_auto_config",
-                        "_mask_warned"})
+                        "_mask_warned", "_build_lock"})
 
 
 def _holds_trackable(value: Any) -> bool:
@@ -183,7 +183,7 @@ class Trackable:
                 for v in value.values():
                     visit(v)
 
-        for key, value in vars(self).items():
+        for key, value in list(vars(self).items()):  # a snapshot: another thread may be building
             if key not in _UNTRACKED:
                 visit(value)
         return found
@@ -202,7 +202,7 @@ class Trackable:
     def _own_variables(self) -> list[Variable]:
         """Variables made by add_weight, then any assigned directly as attributes (PyTorch style)."""
         found = list(self._variables)
-        for key, value in vars(self).items():
+        for key, value in list(vars(self).items()):  # a snapshot: another thread may be building
             if key not in _UNTRACKED and key != "_variables":
                 found.extend(v for v in flatten(value) if isinstance(v, Variable))
         return _dedupe(found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,26 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     return F.mean(F.where(err.data <= delta, quadratic, linear), axis=-1)
 
 
+def check_binary_labels(y_true: Any, loss_name: str) -> None:
+    """Binary targets belong in ``[0, 1]`` (0/1 labels or probabilities). Whole-number targets outside it
+    (a label of 2: class indices given to a binary loss) raise a ValueError naming the loss and the value;
+    fractional ones slightly outside (keras-io's GAN adds ``0.05 * uniform`` noise to its 0/1 labels) are
+    accepted, as Keras accepts them, with a warning. One min and one max over concrete label arrays."""
+    data = y_true.data if isinstance(y_true, Tensor) else y_true
+    if not isinstance(data, np.ndarray) or data.size == 0 or data.dtype.kind not in "fiub":
+        return
+    low, high = data.min(), data.max()
+    if low >= 0 and high <= 1:
+        return
+    bad = low if low < 0 else high
+    message = (f"{loss_name}: targets must be in [0, 1] (0/1 labels or probabilities); got a target of "
+               f"{bad.item()!r} (targets range over [{low.item()!r}, {high.item()!r}], shape {data.shape}).")
+    outside = data[(data < 0) | (data > 1)]
+    if np.all(outside == np.round(outside)):
+        raise ValueError(message + " For class indices 0..K-1 use sparse_categorical_crossentropy.")
+    warnings.warn(message + " The loss is not bounded below for such targets.", RuntimeWarning, stacklevel=3)
+
+
 def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0,
                         axis: int = -1) -> Tensor:
     r"""Per-sample mean of :math:`-[y\ln p + (1-y)\ln(1-p)]` (seed 002's BCE).
@@ -55,6 +76,7 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, lab
     """
     y_pred = _pred(y_pred)
     y_true = standardize_targets(y_true, y_pred, "binary_crossentropy")
+    check_binary_labels(y_true, "binary_crossentropy")
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     logits = y_pred if from_logits else getattr(y_pred, "_keras_logits", None)
@@ -79,6 +101,7 @@ def cost_sensitive_binary_crossentropy(y_true: Any, y_pred: Any, alpha: float = 
     """
     y_pred = _pred(y_pred)
     y_true = standardize_targets(y_true, y_pred, "cost_sensitive_binary_crossentropy")
+    check_binary_labels(y_true, "cost_sensitive_binary_crossentropy")
     logits = y_pred if from_logits else getattr(y_pred, "_keras_logits", None)
     if logits is not None:
         elem = y_true * F.softplus(-logits) + (1.0 - y_true) * F.softplus(logits) * alpha

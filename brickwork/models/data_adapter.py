@@ -83,10 +83,9 @@ class DataAdapter:
         self.what, self.float_dtype, self.allow_nan = what, np.dtype(float_dtype), allow_nan
         self.input_dtypes, self.class_weight = input_dtypes, class_weight
         self.shuffle = bool(shuffle)
-        self.steps = None if steps is None else int(steps)
-        if batch_size is not None and int(batch_size) <= 0:
-            raise ValueError(f"{what}(): batch_size must be positive; got {batch_size}.")
-        self.batch_size = 32 if batch_size is None else int(batch_size)
+        self.current_order: np.ndarray | None = None
+        self.steps = None if steps is None else check_positive_int(steps, "steps", what)
+        self.batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size", what)
         self.kind = "sequence" if _is_batch_sequence(x) else ("generator" if _is_generator(x) else "arrays")
         if self.kind != "arrays":
             if y is not None or sample_weight is not None:
@@ -97,6 +96,9 @@ class DataAdapter:
             return
         self.x = self._convert_x(x)
         self.num_samples = data_utils.num_samples(self.x, "x")
+        if self.num_samples == 0:
+            raise ValueError(f"{what}(): x has 0 samples (shapes {[a.shape for a in flatten(self.x)]}); "
+                             "at least one sample is needed.")
         data_utils.check_finite(self.x, "x", allow_nan=allow_nan)
         self.y = None
         if y is not None:
@@ -162,12 +164,18 @@ class DataAdapter:
             sw = cw if sw is None else sw * cw
         return pack_x_y_sample_weight(x, y, sw)
 
-    def epoch(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
-        """``(step, data)`` for one epoch."""
+    def epoch(self, start_step: int = 0, order: np.ndarray | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """``(step, data)`` for one epoch.
+
+        ``start_step`` and ``order`` resume an interrupted epoch exactly: the shuffled order
+        of that epoch (saved from :attr:`current_order`) is reused instead of drawing a new
+        one, and the first ``start_step`` batches are skipped. (A generator cannot be
+        rewound: it always continues where it is.)
+        """
         if self.kind == "arrays":
-            yield from self._array_epoch()
+            yield from self._array_epoch(start_step, order)
         elif self.kind == "sequence":
-            yield from self._sequence_epoch()
+            yield from self._sequence_epoch(start_step, order)
         else:
             if self._iterator is None:
                 self._iterator = iter(self.source)
@@ -183,26 +191,40 @@ class DataAdapter:
                 yield step, self._standardize_batch(batch)
                 step += 1
 
-    def _sequence_epoch(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    def _epoch_order(self, size: int, order: np.ndarray | None) -> np.ndarray | None:
+        """This epoch's shuffled order (drawn from brickwork's generator unless given), kept in
+        :attr:`current_order` for a backup."""
+        if order is not None:
+            order = np.asarray(order, dtype=np.int64)
+            if order.shape != (size,):
+                raise ValueError(f"{self.what}(): a resumed epoch's order has shape {order.shape}, but the data "
+                                 f"has {size} {'batches' if self.kind == 'sequence' else 'samples'}: the backup "
+                                 "belongs to different data.")
+        elif self.shuffle:
+            order = generator().permutation(size)
+        self.current_order = order
+        return order
+
+    def _sequence_epoch(self, start_step: int = 0,
+                        order: np.ndarray | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """A PyDataset's batches in order (shuffled order with ``shuffle``). With ``workers > 1``
         a thread pool reads up to ``max_queue_size`` batches ahead (threads also when
         ``use_multiprocessing=True``: batches of NumPy work release the GIL, and nothing is pickled)."""
-        order = np.arange(len(self.source))
-        if self.shuffle:
-            order = generator().permutation(order)
+        drawn = self._epoch_order(len(self.source), order)
+        order = np.arange(len(self.source)) if drawn is None else drawn
         n = len(order) if self.steps is None else min(self.steps, len(order))
         if hasattr(self.source, "on_epoch_begin"):
             self.source.on_epoch_begin()
         workers = int(getattr(self.source, "workers", 1) or 1)
         if workers <= 1:
-            for step in range(n):
+            for step in range(start_step, n):
                 yield step, self._standardize_batch(self.source[int(order[step])])
         else:
             ahead = max(int(getattr(self.source, "max_queue_size", 10) or 10), workers)
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 pending: deque[Any] = deque(pool.submit(self.source.__getitem__, int(order[i]))
-                                            for i in range(min(ahead, n)))
-                for step in range(n):
+                                            for i in range(start_step, min(start_step + ahead, n)))
+                for step in range(start_step, n):
                     batch = pending.popleft().result()
                     if step + ahead < n:
                         pending.append(pool.submit(self.source.__getitem__, int(order[step + ahead])))
@@ -210,10 +232,11 @@ class DataAdapter:
         if hasattr(self.source, "on_epoch_end"):
             self.source.on_epoch_end()
 
-    def _array_epoch(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    def _array_epoch(self, start_step: int = 0,
+                     order: np.ndarray | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
         n, bs = self.num_samples, self.batch_size
-        order = generator().permutation(n) if self.shuffle else None
-        for step in range(self.num_batches):
+        order = self._epoch_order(n, order)
+        for step in range(start_step, self.num_batches):
             start = (step * bs) % n
             idx = slice(start, min(start + bs, n)) if order is None else order[start:start + bs]
             x = data_utils.take(self.x, idx)
@@ -235,6 +258,14 @@ class DataAdapter:
         val.x, val.y, val.sample_weight, val.shuffle, val.steps = vx, vy, vsw, False, None
         val.num_samples = data_utils.num_samples(vx, "x")
         return val
+
+
+def check_positive_int(value: Any, name: str, what: str) -> int:
+    """``value`` as an int if it is a whole number >= 1 (``5`` or ``5.0``), else a ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)) \
+            or not np.isfinite(value) or value != int(value) or value < 1:
+        raise ValueError(f"{what}(): {name} must be positive (a whole number >= 1); got {name}={value!r}.")
+    return int(value)
 
 
 def batch_size_of(x: Any) -> int:

@@ -9,6 +9,7 @@ from brickwork.layers.input_layer import Input, InputLayer
 from brickwork.layers.layer import Layer
 from brickwork.layers.symbolic import SymbolicTensor
 from brickwork.models.model import Model
+from brickwork.utils.threads import lock_of
 
 
 class Sequential(Model):
@@ -97,14 +98,16 @@ class Sequential(Model):
         self.built = True
 
     def build(self, input_shape: Any = None) -> None:
-        if input_shape is not None and self._input_layer is None:
-            self._input_layer = InputLayer(batch_shape=(None,) + tuple(input_shape[1:]))
-            self._rebuild()
-        self.built = True
+        with lock_of(self):  # several threads' first predict: the stack is built once
+            if input_shape is not None and self._input_layer is None:
+                self._input_layer = InputLayer(batch_shape=(None,) + tuple(input_shape[1:]))
+                self._rebuild()
+            self.built = True
 
     def _maybe_build(self, shapes: Any) -> None:
-        if self._input_layer is None and isinstance(shapes, tuple):
-            self.build(shapes)
+        with lock_of(self):
+            if self._input_layer is None and isinstance(shapes, tuple):
+                self.build(shapes)
 
     def call(self, inputs: Any, training: bool = False, mask: Any = None) -> Any:
         x = inputs

@@ -27,11 +27,13 @@ from typing import Any
 import numpy as np
 
 from brickwork import optimizers as optimizers_module
-from brickwork.callbacks import CallbackList, History, ProgbarLogger
+from brickwork.callbacks import BackupAndRestore, CallbackList, History, ProgbarLogger
+from brickwork.callbacks.backup import FitProgress
 from brickwork.engine import config
 from brickwork.engine.config import no_grad
 from brickwork.engine.tensor import Tensor
 from brickwork.metrics import Mean
+from brickwork.models import arguments, metric_state
 from brickwork.models.compile_utils import CompiledLoss, CompiledMetrics
 from brickwork.models.data_adapter import (
     DataAdapter,
@@ -39,6 +41,7 @@ from brickwork.models.data_adapter import (
     to_numpy_outputs,
     unpack_x_y_sample_weight,
 )
+from brickwork.models.input_checks import check_numeric_inputs, model_numeric_inputs
 from brickwork.utils.tree import flatten
 
 
@@ -262,6 +265,9 @@ class Trainer:
                  steps: int | None = None, shuffle: bool = False, class_weight: Any = None,
                  what: str = "fit") -> DataAdapter:
         inputs = getattr(self, "inputs", None) or []
+        check_numeric_inputs(x, f"{what}(): x", model_numeric_inputs(self))  # text where numbers are expected
+        if y is not None:
+            check_numeric_inputs(y, f"{what}(): y", labels=True)
         return DataAdapter(x, y, sample_weight, batch_size=batch_size, steps=steps, shuffle=shuffle,
                            class_weight=class_weight, input_dtypes=[t.dtype for t in inputs] or None,
                            float_dtype=self._float_dtype(), allow_nan=self._imputes_missing(), what=what)
@@ -283,38 +289,63 @@ class Trainer:
         ``'loss'``, ``'val_loss'`` and each metric name to per-epoch values.
         """
         self._require_compiled("fit")
-        verbose = 1 if verbose == "auto" else int(verbose)
-        data = self._adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight, "fit")
+        verbose = arguments.verbosity(verbose, "fit")
+        args = arguments.check_fit(epochs, batch_size, validation_split, initial_epoch, steps_per_epoch,
+                                   validation_steps, validation_batch_size, validation_freq)
+        epochs, batch_size, initial_epoch = args["epochs"], args["batch_size"], args["initial_epoch"]
+        validation_batch_size, validation_freq = args["validation_batch_size"], args["validation_freq"]
+        data = self._adapter(x, y, sample_weight, batch_size, args["steps_per_epoch"], shuffle, class_weight, "fit")
         val = None
         if validation_data is not None:
-            val = self._validation_adapter(validation_data, validation_batch_size or batch_size, validation_steps)
-        elif validation_split:
-            val = data.split_validation(validation_split)
+            val = self._validation_adapter(validation_data, validation_batch_size or batch_size,
+                                           args["validation_steps"])
+        elif args["validation_split"]:
+            val = data.split_validation(args["validation_split"])
             if validation_batch_size:
-                val.batch_size = int(validation_batch_size)
+                val.batch_size = validation_batch_size
         self.history = History()
         cbs = list(callbacks or [])
         if verbose:
             cbs.append(ProgbarLogger())
         cbs.append(self.history)
         cb = CallbackList(cbs, model=self, epochs=epochs, steps=data.num_batches, verbose=verbose)
+        progress = FitProgress(data, cb.callbacks, lambda: metric_state.values(self),
+                               lambda values: metric_state.set_values(self, values))
+        for c in cb.callbacks:
+            if isinstance(c, BackupAndRestore):
+                c.attach(progress)
         self.stop_training = False
         cb.on_train_begin({})
+        start_step = 0
+        if progress.start_epoch is not None:  # a backup was restored: continue where it was taken
+            initial_epoch, start_step, self.stop_training = progress.start_epoch, progress.start_step, progress.stopped
+            if self.stop_training and not start_step:
+                initial_epoch = epochs  # the backup was taken after a callback stopped training
         epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
+            progress.epoch, progress.step = epoch, 0
             cb.on_epoch_begin(epoch, {})
             logs: dict[str, Any] = {}
-            for step, batch in data.epoch():
-                cb.on_train_batch_begin(step, {})
-                logs = _pythonify(self.train_step(batch))
-                cb.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
+            order = None
+            if start_step:  # the rest of an interrupted epoch, in the same order, with its running metrics
+                progress.step, order = start_step, progress.order
+                metric_state.set_values(self, progress.metrics or [])
+                logs = self.get_metrics_result()
+            if not (start_step and self.stop_training):
+                for step, batch in data.epoch(start_step, order):
+                    cb.on_train_batch_begin(step, {})
+                    logs = _pythonify(self.train_step(batch))
+                    progress.step = step + 1
+                    cb.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+            start_step = 0
             epoch_logs = dict(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._run_test(val, cb)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            progress.epoch, progress.step = epoch + 1, 0
             cb.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break

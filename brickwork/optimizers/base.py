@@ -3,6 +3,7 @@ weight decay, per-variable state, and the update loop."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,6 +11,29 @@ import numpy as np
 
 from brickwork.backend import get_array_module
 from brickwork.engine.variable import Variable
+
+
+def check_number(owner: str, name: str, value: Any, low: float = 0.0, low_open: bool = False,
+                 high: float | None = None, high_open: bool = False, allow_none: bool = False) -> Any:
+    """``value`` if it is a finite number in the interval, else a ValueError naming ``owner`` and ``name``.
+
+    The interval is ``[low, high]``; ``low_open`` / ``high_open`` exclude an end.
+    """
+    if value is None and allow_none:
+        return None
+    left, right = "(" if low_open else "[", ")" if high_open else "]"
+    interval = f"{left}{low:g}, {'inf' if high is None else f'{high:g}'}{right if high is not None else ')'}"
+    try:
+        number = float(value) if not isinstance(value, (bool, np.bool_, str)) else None
+    except (TypeError, ValueError):
+        number = None
+    ok = number is not None and math.isfinite(number)
+    if ok:
+        ok = (number > low if low_open else number >= low) and (
+            high is None or (number < high if high_open else number <= high))
+    if not ok:
+        raise ValueError(f"{owner}: {name} must be a finite number in {interval}; got {name}={value!r}.")
+    return value
 
 
 class Optimizer:
@@ -44,7 +68,11 @@ class Optimizer:
             raise TypeError(f"Unrecognized keyword argument(s) passed to {type(self).__name__}: {sorted(kwargs)}")
         if clipnorm is not None and global_clipnorm is not None:
             raise ValueError("Only one of clipnorm and global_clipnorm can be set.")
-        self._learning_rate = learning_rate
+        owner = type(self).__name__
+        for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)):
+            check_number(owner, arg, value, low_open=True, allow_none=True)
+        check_number(owner, "weight_decay", weight_decay, allow_none=True)
+        self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.name = name or type(self).__name__.lower()
@@ -61,7 +89,14 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
+        if not callable(value):  # a schedule is called with the step number
+            check_number(type(self).__name__, "learning_rate", value)
         self._learning_rate = value
+
+    @property
+    def has_schedule(self) -> bool:
+        """Whether the learning rate is a schedule (a callable of the step) rather than a number."""
+        return callable(self._learning_rate)
 
     lr = learning_rate
 

@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 
 from brickwork.backend import get_array_module
-from brickwork.optimizers.base import Optimizer
+from brickwork.optimizers.base import Optimizer, check_number
+
+
+def _check_adam_like(owner: str, beta_1: float, beta_2: float, epsilon: float) -> None:
+    check_number(owner, "beta_1", beta_1, high=1.0, high_open=True)
+    check_number(owner, "beta_2", beta_2, high=1.0, high_open=True)
+    check_number(owner, "epsilon", epsilon, low_open=True)
 
 
 class SGD(Optimizer):
@@ -34,8 +40,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"SGD: momentum must be in [0, 1]; got {momentum}.")
+        check_number("SGD", "momentum", momentum, high=1.0)
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
     def build_slots(self, var):
@@ -75,6 +80,8 @@ class Adagrad(Optimizer):
     def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
                  epsilon: float = 1e-7, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        check_number("Adagrad", "initial_accumulator_value", initial_accumulator_value)
+        check_number("Adagrad", "epsilon", epsilon, low_open=True)
         self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
 
     def build_slots(self, var):
@@ -108,6 +115,9 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-7, centered: bool = False, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        check_number("RMSprop", "rho", rho, high=1.0, high_open=True)
+        check_number("RMSprop", "momentum", momentum, high=1.0)
+        check_number("RMSprop", "epsilon", epsilon, low_open=True)
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
     def build_slots(self, var):
@@ -164,6 +174,7 @@ class Adam(Optimizer):
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        _check_adam_like(type(self).__name__, beta_1, beta_2, epsilon)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
 
     def build_slots(self, var):
@@ -219,6 +230,7 @@ class Nadam(Optimizer):
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        _check_adam_like("Nadam", beta_1, beta_2, epsilon)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self._u_product = 1.0
         self._u_product_step = 0

@@ -10,6 +10,7 @@ import numpy as np
 from brickwork import functions as F
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.preprocessing.base import PreprocessingLayer
+from brickwork.utils.threads import PerThread
 
 STRATEGIES = ("mean", "median", "constant")
 
@@ -28,7 +29,8 @@ class Imputation(PreprocessingLayer):
     (NaN ignored), or ``fill_value``; they are a non-trainable weight saved with the model.
     Gradients flow to the observed entries only (:math:`\partial y_j / \partial x_j = [x_j\text{ observed}]`).
     ``last_imputed`` holds, after each call, how many values of each feature were filled
-    (``brickwork predict`` reports it). Seed 001 also suggests training with artificially dropped
+    (``brickwork predict`` reports it); it is kept per thread (the calling thread's own last call).
+    Seed 001 also suggests training with artificially dropped
     features when test rows will have gaps: ``drop_rate`` blanks that fraction of the observed
     values at random during training.
 
@@ -56,8 +58,17 @@ class Imputation(PreprocessingLayer):
         self.strategy, self.fill_value, self.add_indicator = strategy, fill_value, bool(add_indicator)
         self.drop_rate, self.feature_names, self.seed = float(drop_rate), feature_names, seed
         self._rng = np.random.default_rng(seed)
-        self.last_imputed: dict[str, int] = {}
+        self._last_imputed = PerThread(dict)
         self.supports_masking = True
+
+    @property
+    def last_imputed(self) -> dict[str, int]:
+        """The calling thread's last call: how many values of each feature were filled (features with none left out)."""
+        return self._last_imputed.get()
+
+    @last_imputed.setter
+    def last_imputed(self, value: dict[str, int]) -> None:
+        self._last_imputed.set(value)
 
     def build(self, input_shape: Any) -> None:
         features = input_shape[-1]
@@ -91,7 +102,7 @@ class Imputation(PreprocessingLayer):
             missing = missing | (self._rng.random(missing.shape) < self.drop_rate)
         counts = missing.reshape(-1, missing.shape[-1]).sum(axis=0)
         names = self.feature_names or [str(j) for j in range(missing.shape[-1])]
-        self.last_imputed = {n: int(c) for n, c in zip(names, counts) if c}
+        self._last_imputed.set({n: int(c) for n, c in zip(names, counts) if c})
         fill = Tensor(np.broadcast_to(self.fill.data.astype(x.dtype), x.shape))
         filled = F.where(missing, fill, x)
         if not self.add_indicator:

@@ -5,7 +5,8 @@ the defaults (no mask, one OOV index) unseen categories map to 0 and the vocabul
 starts at 1. Missing values (``None``, NaN, ``''``) are never learned by ``adapt`` and
 map to the OOV bucket, like any unseen category: a model trained on yesterday's
 categories still scores today's rows. ``last_unknown`` counts, after each call, the unseen values
-that went to the OOV bucket (and which they were) and the missing ones (``brickwork predict`` reports it).
+that went to the OOV bucket (and which they were) and the missing ones (``brickwork predict`` reports it);
+it is kept per thread, so it always describes the calling thread's own last call.
 """
 
 from __future__ import annotations
@@ -19,8 +20,13 @@ import numpy as np
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.preprocessing.base import PreprocessingLayer, as_numpy, is_missing
 from brickwork.layers.preprocessing.encoding import encode_counts, encoded_shape
+from brickwork.utils.threads import PerThread
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count")
+
+
+def _empty_report() -> dict[str, Any]:
+    return {"count": 0, "values": []}
 
 
 class IndexLookup(PreprocessingLayer):
@@ -43,10 +49,19 @@ class IndexLookup(PreprocessingLayer):
             raise ValueError(f"{type(self).__name__} '{self.name}': invert=True needs output_mode='int'.")
         self.max_tokens, self.num_oov_indices = max_tokens, int(num_oov_indices)
         self.mask_token, self.oov_token, self.invert, self.output_mode = mask_token, oov_token, invert, output_mode
-        self.last_unknown: dict[str, Any] = {"count": 0, "values": []}
+        self._last_unknown = PerThread(_empty_report)
         self._vocab: list[Any] = []
         if vocabulary is not None:
             self.set_vocabulary(vocabulary)
+
+    @property
+    def last_unknown(self) -> dict[str, Any]:
+        """The calling thread's last call: how many values were unseen (and which, up to 20) and missing."""
+        return self._last_unknown.get()
+
+    @last_unknown.setter
+    def last_unknown(self, value: dict[str, Any]) -> None:
+        self._last_unknown.set(value)
 
     # ------------------------------------------------------------ vocabulary
     def _key(self, value: Any) -> Any:
@@ -114,8 +129,8 @@ class IndexLookup(PreprocessingLayer):
                     unknown.append(v)
                 index = self._oov_index(v)
             out[i] = index
-        self.last_unknown = {"count": len(unknown), "values": sorted({str(u) for u in unknown})[:20],
-                             "missing": int(missing.sum())}
+        self._last_unknown.set({"count": len(unknown), "values": sorted({str(u) for u in unknown})[:20],
+                                "missing": int(missing.sum())})
         return out.reshape(values.shape)
 
     def _invert(self, indices: np.ndarray) -> np.ndarray:
