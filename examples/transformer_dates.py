@@ -80,7 +80,8 @@ def cross_attention_picture(model: bw.Model, source: np.ndarray, predicted: np.n
     probe = bw.Model(model.inputs, block(block.input[0], block.input[1], return_attention_scores=True)[1])
     scores = probe.predict([source, teacher_inputs(predicted)], verbose=0)["cross_attention"][0].mean(axis=0)
     length = len(text)
-    return bw.plot.attention(scores[:, :length], path, source=list(text), target=list(dates.decode(predicted[0])))
+    return bw.plot.attention(scores[:, :length], path, source=list(text), target=list(dates.decode(predicted[0])),
+                             title="Cross-attention, last decoder block (mean of heads)")
 
 
 if __name__ == "__main__":

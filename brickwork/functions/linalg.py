@@ -19,6 +19,8 @@ class MatMul(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
+        if a.ndim > 2 and b.ndim == 2:  # (..., n) @ (n, m): one GEMM over the folded leading axes
+            return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
         return a @ b
 
     def backward(self, gy):
@@ -33,7 +35,10 @@ class MatMul(Function):
             g = xp.expand_dims(g, -1)
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = g @ xp.swapaxes(b2, -1, -2)
+            if a2.ndim > 2 and b2.ndim == 2:
+                ga = (g.reshape(-1, g.shape[-1]) @ b2.T).reshape(a2.shape)
+            else:
+                ga = g @ xp.swapaxes(b2, -1, -2)
             ga = sum_to(ga, a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
             if a2.ndim > 2 and b2.ndim == 2:  # fold batch dims into one big GEMM

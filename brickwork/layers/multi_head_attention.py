@@ -52,10 +52,11 @@ class HeadProjection(Layer):
     def call(self, inputs: Tensor) -> Tensor:
         n_in = len(self.in_dims)
         lead = tuple(inputs.shape[:inputs.ndim - n_in])
-        flat = F.reshape(inputs, lead + (_prod(self.in_dims),))
-        y = F.matmul(flat, F.reshape(self.kernel, (_prod(self.in_dims), _prod(self.out_dims))))
-        y = F.reshape(y, lead + self.out_dims)
-        return y + self.bias if self.bias is not None else y
+        n_in, n_out = _prod(self.in_dims), _prod(self.out_dims)
+        flat = F.reshape(inputs, lead + (n_in,))
+        bias = None if self.bias is None else F.reshape(self.bias, (n_out,))
+        y = F.linear(flat, F.reshape(self.kernel, (n_in, n_out)), bias)  # one GEMM over all leading axes
+        return F.reshape(y, lead + self.out_dims)
 
     def get_config(self) -> dict[str, Any]:
         cfg = super().get_config()
