@@ -325,6 +325,8 @@ class Layer(Trackable, SymbolicTracing):
         training = spec.arguments.pop("training", None)
         if training is None:
             training = config.learning_phase()
+        if training is None:  # a top-level call without training=: the mode set by train() / eval()
+            training = self.__dict__.get("_train_mode")
         training = bool(training) if training is not None else False
         if "training" in self._call_parameters():
             spec.arguments["training"] = training
@@ -459,8 +461,38 @@ class Layer(Trackable, SymbolicTracing):
                 obj._auto_config = None
         return obj
 
+    # ------------------------------------------------------ PyTorch style
+    def train(self, mode: bool = True) -> Layer:
+        """Set the default ``training`` flag of calls that do not pass one, for this layer and
+        all its sublayers (PyTorch's ``module.train()``); returns the layer.
+
+        Explicit ``training=`` arguments and the flag of an enclosing call still win, so
+        ``fit`` trains in training mode and ``predict``/``evaluate`` run in inference mode
+        whatever the mode. Unlike a PyTorch module, a new brickwork layer starts in
+        inference mode (Keras's default) until ``train()`` is called.
+        """
+        mode = bool(mode)
+        for layer in [self] + self._flat_layers():
+            object.__setattr__(layer, "_train_mode", mode)
+        return self
+
+    def eval(self) -> Layer:  # noqa: A003 - PyTorch's name
+        """Inference mode for calls without ``training=`` (PyTorch's ``module.eval()``); returns the layer."""
+        return self.train(False)
+
+    @property
+    def training(self) -> bool:
+        """The mode set by :meth:`train` / :meth:`eval` (False until one is called)."""
+        return bool(self.__dict__.get("_train_mode", False))
+
+    @training.setter
+    def training(self, value: bool) -> None:
+        self.train(value)
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "forward" in cls.__dict__ and "call" not in cls.__dict__:
+            cls.call = cls.__dict__["forward"]  # PyTorch style: forward() is the layer's call()
         if cls.__module__.startswith("brickwork."):
             register_serializable(cls)
 

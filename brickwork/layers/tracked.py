@@ -10,6 +10,7 @@ variables, trainable variables — until the next bump. A list or dict attribute
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from brickwork.engine import tracking
@@ -246,6 +247,28 @@ class Trackable:
     @property
     def non_trainable_variables(self) -> list[Variable]:
         return self.non_trainable_weights
+
+    # ------------------------------------------------------ PyTorch style
+    def parameters(self, recurse: bool = True) -> Iterator[Variable]:
+        """An iterator over the trainable variables, sublayers' included (``recurse=False``: this
+        layer's own), as PyTorch's ``module.parameters()``: pass it to an optimizer,
+        ``SGD(model.parameters(), lr=0.05)``. Variables exist once the layer is built (first call)."""
+        return iter(self.trainable_weights if recurse else [v for v in self._own_variables()
+                                                             if v.trainable and self.trainable])
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Variable]]:
+        """``(path, variable)`` for each of :meth:`parameters` (the path as ``variable.path``,
+        ``'dense/kernel'``, after ``prefix + '.'`` when a prefix is given)."""
+        for v in self.parameters(recurse):
+            yield (f"{prefix}.{v.path}" if prefix else v.path), v
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the ``.grad`` of every trainable variable (PyTorch's ``module.zero_grad()``)."""
+        for v in self.trainable_weights:
+            if set_to_none or v.grad is None:
+                v.grad = None
+            else:
+                v.grad[...] = 0
 
 
 def _dedupe(variables: list[Variable]) -> list[Variable]:

@@ -29,7 +29,7 @@ from brickwork.losses.losses import (
 from brickwork.losses.margin import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
 from brickwork.losses.overlap import Dice, Tversky, dice, tversky
 from brickwork.losses.reduction import apply_mask, reduce_weighted_values
-from brickwork.losses.registry import deserialize, get, serialize
+from brickwork.losses.registry import deserialize, deserialize_structure, get, serialize, serialize_structure
 from brickwork.losses.regression import (
     CosineSimilarity,
     KLDivergence,
@@ -55,8 +55,10 @@ __all__ = [
     "LossFunctionWrapper", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
     "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "Tversky",
     "apply_mask", "binary_crossentropy", "categorical_crossentropy", "categorical_hinge", "cosine_similarity",
-    "cost_sensitive_binary_crossentropy", "deserialize", "dice", "get", "hinge", "huber", "kl_divergence", "kld",
+    "cost_sensitive_binary_crossentropy", "deserialize", "deserialize_structure", "dice", "get", "hinge", "huber",
+    "kl_divergence", "kld",
     "log_cosh", "logcosh", "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error",
     "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle", "poisson", "reduce_weighted_values",
-    "serialize", "sparse_categorical_crossentropy", "squared_hinge", "standardize_targets", "tversky",
+    "serialize", "serialize_structure", "sparse_categorical_crossentropy", "squared_hinge", "standardize_targets",
+    "tversky",
 ]

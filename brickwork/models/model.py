@@ -5,11 +5,13 @@ Three ways to make one, as in Keras:
 * Functional: ``Model(inputs, outputs)`` over symbolic tensors from ``Input``;
 * Sequential: :class:`~brickwork.models.Sequential`;
 * subclassing: define layers in ``__init__`` and the forward pass in
-  ``call`` (PyTorch-style research code).
+  ``call`` — or in ``forward``, PyTorch's name, which then serves as ``call``
+  (PyTorch-style research code; see ``docs/training.md``, "PyTorch-style loops").
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -69,7 +71,8 @@ class Model(Trainer, Layer):
 
     def call(self, inputs: Any, training: bool = False, mask: Any = None) -> Any:
         raise NotImplementedError(
-            f"Model '{self.name}' was created without inputs/outputs: subclasses must define call()."
+            f"Model '{self.name}' was created without inputs/outputs: subclasses must define call() "
+            "(or forward(), PyTorch's name for it)."
         )
 
     def _to_tensor(self, x: Any) -> Any:
@@ -83,6 +86,20 @@ class Model(Trainer, Layer):
             if t.dtype.kind == "f":
                 return np.dtype(t.dtype)
         return np.dtype(self._dtype)
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """The arguments given to ``compile`` (None before it), the loss in Keras 3's serialised
+        layout (``brickwork.losses.serialize_structure``) when it can be serialised."""
+        from brickwork import losses
+
+        cfg = super().get_compile_config()
+        if not cfg or not getattr(self, "compiled", False):
+            return cfg
+        cfg = dict(cfg)
+        compiled = self._compiled_loss
+        with contextlib.suppress(ValueError):  # an unregistered function: what compile() was given is kept
+            cfg["loss"] = losses.serialize_structure(cfg.get("loss"), compiled.losses, compiled.output_names)
+        return cfg
 
     # ----------------------------------------------------------------- misc
     def summary(self, line_length: int | None = None, print_fn: Any = None, expand_nested: bool = False,

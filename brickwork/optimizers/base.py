@@ -3,8 +3,9 @@ weight decay, per-variable state, and the update loop."""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,13 @@ class Optimizer:
         Rescale all gradients together so that their joint L2 norm is at most this.
     weight_decay : float, optional
         Decoupled decay :math:`w \\leftarrow w - \\lambda\\,\\text{wd}\\,w` before each update.
+    gradient_decay : float, optional
+        L2 decay added to the gradient, :math:`g \\leftarrow g + \\text{gd}\\,w` (what PyTorch's
+        ``SGD`` and ``Adam`` call ``weight_decay``; it passes through momentum and Adam's moments).
+
+    PyTorch's construction is accepted too: ``SGD(model.parameters(), lr=0.05, momentum=0.9)``
+    maps torch's names and defaults (see :mod:`brickwork.optimizers.torch_style`) and keeps the
+    variables, so that ``loss.backward(); optimizer.step(); optimizer.zero_grad()`` trains them.
 
     Subclasses implement ``build_slots(var)`` (state arrays for one variable)
     and ``update(var, grad, slots, lr)``, which changes ``var.data`` in place.
@@ -61,7 +69,8 @@ class Optimizer:
 
     def __init__(self, learning_rate: Any = 0.001, weight_decay: float | None = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:
+                 global_clipnorm: float | None = None, name: str | None = None, gradient_decay: float = 0.0,
+                 **kwargs: Any) -> None:
         if "lr" in kwargs:
             learning_rate = kwargs.pop("lr")
         if kwargs:
@@ -72,8 +81,11 @@ class Optimizer:
         for arg, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)):
             check_number(owner, arg, value, low_open=True, allow_none=True)
         check_number(owner, "weight_decay", weight_decay, allow_none=True)
+        check_number(owner, "gradient_decay", gradient_decay)
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
+        self.gradient_decay = float(gradient_decay)
+        self._params: list[Variable] | None = None  # the variables of a PyTorch-style construction
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.name = name or type(self).__name__.lower()
         self.iterations = 0
@@ -154,6 +166,8 @@ class Optimizer:
                                  f"'{getattr(var, 'path', var.name)}' of shape {var.shape}.")
             if g.dtype != var.dtype:
                 g = g.astype(var.dtype)
+            if self.gradient_decay:
+                g = g + var.data * var.dtype.type(self.gradient_decay)
             if self.weight_decay:
                 var.data -= var.data * var.dtype.type(self.weight_decay * lr)
             self.update(var, g, self._slots_for(var), lr)
@@ -167,13 +181,52 @@ class Optimizer:
         loss.backward()
         self.apply([v.grad for v in var_list], var_list)
 
+    # ------------------------------------------------------ PyTorch's loop
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _accept_torch_construction(cls.__dict__["__init__"])  # type: ignore[method-assign]
+
+    @property
+    def params(self) -> list[Variable]:
+        """The variables given PyTorch-style (``SGD(model.parameters(), ...)``).
+
+        Raises:
+            RuntimeError: for an optimizer built Keras-style (it learns its variables from fit).
+        """
+        if self._params is None:
+            raise RuntimeError(f"{type(self).__name__} was built Keras-style, without parameters: build it as "
+                               f"{type(self).__name__}(model.parameters(), lr=...) to call step() and zero_grad(), "
+                               "or use apply_gradients / fit.")
+        return list(self._params)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of the PyTorch-style parameters from their ``.grad`` (after ``loss.backward()``);
+        parameters without a gradient are skipped. ``closure`` (re-evaluating and returning the loss)
+        is called first, as torch; its value is returned."""
+        loss = closure() if closure is not None else None
+        params = self.params
+        self.apply([v.grad for v in params], params)
+        return loss
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the ``.grad`` of the PyTorch-style parameters (``None``, or zeros in place)."""
+        for v in self.params:
+            if set_to_none or v.grad is None:
+                v.grad = None
+            else:
+                v.grad[...] = 0
+
     # --------------------------------------------------------- serialisation
     def get_config(self) -> dict[str, Any]:
         from brickwork.optimizers.schedules import serialize_schedule
 
-        return {"name": self.name, "learning_rate": serialize_schedule(self._learning_rate),
-                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
-                "global_clipnorm": self.global_clipnorm}
+        config = {"name": self.name, "learning_rate": serialize_schedule(self._learning_rate),
+                  "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
+                  "global_clipnorm": self.global_clipnorm}
+        if self.gradient_decay:
+            config["gradient_decay"] = self.gradient_decay
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Optimizer:
@@ -200,3 +253,21 @@ class Optimizer:
                 for name in names:
                     value = get_array_module(v.data).asarray(state[f"{i}/{name}"])
                     slots[name] = value.astype(v.dtype) if value.dtype.kind == "f" else value
+
+
+def _accept_torch_construction(init: Callable[..., None]) -> Callable[..., None]:
+    """``init`` that also takes PyTorch's ``(params, lr=..., ...)`` (see :mod:`brickwork.optimizers.torch_style`)."""
+    from brickwork.optimizers import torch_style
+
+    @functools.wraps(init)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> None:
+        if "params" in kwargs or (args and torch_style.is_parameter_iterable(args[0])):
+            params, rest = (kwargs.pop("params"), args) if "params" in kwargs else (args[0], args[1:])
+            owner = type(self).__name__
+            variables = torch_style.parameter_list(owner, params)
+            init(self, **torch_style.keras_arguments(owner, rest, kwargs))
+            self._params = variables
+            return
+        init(self, *args, **kwargs)
+
+    return wrapper

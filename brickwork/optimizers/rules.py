@@ -169,13 +169,18 @@ class Adam(Optimizer):
     (Keras's form: :math:`\epsilon` is the paper's :math:`\hat\epsilon`.) With
     ``amsgrad=True`` the running maximum of :math:`v` is used. Keras defaults:
     ``learning_rate=0.001``, ``beta_1=0.9``, ``beta_2=0.999``, ``epsilon=1e-7``.
+
+    ``epsilon_outside=True`` is the paper's and PyTorch's form,
+    :math:`w \leftarrow w - \frac{\lambda}{1-\beta_1^t}\,\frac{m}{\sqrt{v/(1-\beta_2^t)} + \epsilon}`
+    (what a PyTorch-style construction ``Adam(model.parameters(), eps=1e-8)`` uses).
     """
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
+                 epsilon: float = 1e-7, amsgrad: bool = False, epsilon_outside: bool = False, **kwargs: Any):
         super().__init__(learning_rate=learning_rate, **kwargs)
         _check_adam_like(type(self).__name__, beta_1, beta_2, epsilon)
         self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+        self.epsilon_outside = bool(epsilon_outside)
 
     def build_slots(self, var):
         xp = get_array_module(var.data)
@@ -196,11 +201,17 @@ class Adam(Optimizer):
             vh = slots["velocity_hat"]
             xp.maximum(vh, v, out=vh)
             v = vh
+        if self.epsilon_outside:
+            root_bc2 = t(math.sqrt(1 - self.beta_2 ** step))
+            var.data -= t(lr / (1 - self.beta_1 ** step)) * m / (xp.sqrt(v) / root_bc2 + t(self.epsilon))
+            return
         var.data -= t(alpha) * m / (xp.sqrt(v) + t(self.epsilon))
 
     def get_config(self):
         cfg = super().get_config()
         cfg.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad})
+        if self.epsilon_outside:
+            cfg["epsilon_outside"] = True
         return cfg
 
 

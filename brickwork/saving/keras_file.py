@@ -109,17 +109,15 @@ def _config_orders(model: Any, config: dict[str, Any], orders: dict[int, list[An
         _config_orders(layer, entry.get("config", {}), orders)
 
 
-def _compile_from_keras(model: Any, cc: dict[str, Any]) -> None:
-    """Compile with the Keras optimizer, loss and metrics when brickwork has them (a warning otherwise)."""
+def _compile_from_keras(model: Any, cc: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> None:
+    """Compile with the Keras optimizer, loss and metrics when brickwork has them (a warning otherwise).
+
+    Losses are rebuilt with their arguments (``from_logits``, ``delta``, ...) by
+    :func:`brickwork.losses.deserialize_structure`; user losses are found in ``custom_objects``
+    or among the registered objects."""
     import inspect
 
-    from brickwork import optimizers
-
-    def name_of(obj: Any) -> Any:
-        if isinstance(obj, dict):
-            return {"class_name": obj.get("class_name"),
-                    "config": {k: v for k, v in (obj.get("config") or {}).items() if k not in ("name", "reduction")}}
-        return obj
+    from brickwork import losses, optimizers
 
     try:
         opt = cc.get("optimizer") or "rmsprop"
@@ -127,8 +125,7 @@ def _compile_from_keras(model: Any, cc: dict[str, Any]) -> None:
             cls = type(optimizers.get(str(opt.get("class_name", "")).lower()))
             params = inspect.signature(cls.__init__).parameters
             opt = cls(**{k: v for k, v in (opt.get("config") or {}).items() if k in params and v is not None})
-        loss = cc.get("loss")
-        loss = {k: name_of(v) for k, v in loss.items()} if isinstance(loss, dict) else name_of(loss)
+        loss = losses.deserialize_structure(cc.get("loss"), custom_objects)
         metrics = cc.get("metrics")
         metrics = [m for m in metrics if isinstance(m, str)] if isinstance(metrics, list) else None
         weighted = cc.get("weighted_metrics")
@@ -206,7 +203,7 @@ def load_keras_model(path: Any, custom_objects: dict[str, Any] | None = None, sa
     with open_h5_bytes(weights, path, member) as h5file:
         assign_from_h5(model, h5file, path, orders, member)
     if compile and isinstance(config.get("compile_config"), dict):
-        _compile_from_keras(model, config["compile_config"])
+        _compile_from_keras(model, config["compile_config"], custom_objects)
         with open_h5_bytes(weights, path, member) as h5file:
             restore_optimizer(model, h5file, path, member)
     return model

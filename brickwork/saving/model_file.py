@@ -98,20 +98,23 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
 
 
 def compile_config_of(model: Any) -> Any:
+    """The model's compile settings with its loss(es) in Keras 3's serialised layout (None when the
+    model is not compiled, or when a loss cannot be serialised: then a warning names it)."""
+    import warnings
+
     from brickwork import losses
 
-    cfg = model.get_compile_config() if hasattr(model, "get_compile_config") else None
+    cfg = getattr(model, "_compile_config", None)  # what compile() was given (Trainer keeps it)
     if not cfg or not getattr(model, "compiled", False):
         return None
     cfg = dict(cfg)
-    if cfg.get("loss") is None:
-        try:
-            loss_objs = model._compiled_loss.losses
-            cfg["loss"] = [losses.serialize(lo) for lo in loss_objs]
-            if len(cfg["loss"]) == 1:
-                cfg["loss"] = cfg["loss"][0]
-        except ValueError:
-            return None
+    compiled = model._compiled_loss
+    try:
+        cfg["loss"] = losses.serialize_structure(cfg.get("loss"), compiled.losses, compiled.output_names)
+    except ValueError as err:
+        warnings.warn(f"Model '{model.name}' is saved without its compile settings (load_model gives it "
+                      f"uncompiled): {err}", stacklevel=3)
+        return None
     return cfg
 
 
@@ -144,7 +147,7 @@ def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, comp
         ModelFileError: For anything wrong with the file (see :class:`~brickwork.saving.ModelFileError`).
         FileNotFoundError: When there is no such file.
     """
-    from brickwork import optimizers
+    from brickwork import losses, optimizers
     from brickwork.layers.serialization import deserialize_layer
 
     path = os.fspath(filepath)
@@ -175,7 +178,8 @@ def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, comp
     if compile and cc:
         try:
             optimizer = optimizers.get(meta["optimizer"]) if meta.get("optimizer") else "rmsprop"
-            model.compile(optimizer=optimizer, loss=cc.get("loss"), metrics=cc.get("metrics"),
+            loss = losses.deserialize_structure(cc.get("loss"), custom_objects)
+            model.compile(optimizer=optimizer, loss=loss, metrics=cc.get("metrics"),
                           loss_weights=cc.get("loss_weights"), weighted_metrics=cc.get("weighted_metrics"))
         except REBUILD_ERRORS as err:
             if not from_file_data(err):
