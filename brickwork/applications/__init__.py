@@ -1,5 +1,6 @@
 """Ready-made architectures and blocks (Functional-API builders)."""
 
+from brickwork.applications.autoencoders import conv_autoencoder, dense_autoencoder
 from brickwork.applications.blocks import inception_block, residual_block
 from brickwork.applications.gpt import CharTokenizer, generate, gpt_model
 from brickwork.applications.text_encoder import bert_classifier
@@ -10,3 +11,4 @@ from brickwork.applications.vision import small_cnn, small_inception, small_resn
 __all__ = ["CharTokenizer", "bert_classifier", "fcn", "generate", "gpt_model", "greedy_translate", "inception_block",
            "residual_block", "resnet1d", "small_cnn", "small_inception", "small_resnet", "time_series_transformer",
            "transformer_translator"]
+__all__ += ["conv_autoencoder", "dense_autoencoder"]

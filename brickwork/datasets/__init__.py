@@ -21,6 +21,7 @@ from brickwork.datasets import (
     shakespeare,
     shakespeare_genres,
 )
+from brickwork.datasets.movielens import movielens_100k
 
 
 def load_digits_split(test_size: float = 0.2, seed: int = 0) -> tuple[Any, Any, Any, Any]:
@@ -43,3 +44,4 @@ def load_digits_split(test_size: float = 0.2, seed: int = 0) -> tuple[Any, Any, 
 
 __all__ = ["boston_housing", "cifar10", "cifar100", "dates", "fashion_mnist", "imdb", "load_digits_split", "mnist",
            "reuters", "shakespeare", "shakespeare_genres"]
+__all__ += ["movielens_100k"]
