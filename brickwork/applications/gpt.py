@@ -26,14 +26,9 @@ from typing import Any
 import numpy as np
 
 from brickwork import layers
+from brickwork.applications.arguments import positive_int
 from brickwork.models import Model
 from brickwork.random import draw_generator
-
-
-def _positive_int(where: str, name: str, value: Any) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{where}: {name} must be a positive integer; got {value!r}.")
-    return int(value)
 
 
 def gpt_model(vocabulary_size: int, sequence_length: int, num_layers: int = 4, num_heads: int = 4,
@@ -55,14 +50,14 @@ def gpt_model(vocabulary_size: int, sequence_length: int, num_layers: int = 4, n
     Output shape: ``(batch, T, vocabulary_size)`` next-token logits (position ``t`` predicts token ``t + 1``).
     """
     where = "gpt_model"
-    vocabulary_size = _positive_int(where, "vocabulary_size", vocabulary_size)
-    sequence_length = _positive_int(where, "sequence_length", sequence_length)
-    num_layers = _positive_int(where, "num_layers", num_layers)
-    num_heads = _positive_int(where, "num_heads", num_heads)
-    embedding_dim = _positive_int(where, "embedding_dim", embedding_dim)
+    vocabulary_size = positive_int(where, "vocabulary_size", vocabulary_size)
+    sequence_length = positive_int(where, "sequence_length", sequence_length)
+    num_layers = positive_int(where, "num_layers", num_layers)
+    num_heads = positive_int(where, "num_heads", num_heads)
+    embedding_dim = positive_int(where, "embedding_dim", embedding_dim)
     if embedding_dim % num_heads:
         raise ValueError(f"{where}: embedding_dim {embedding_dim} must be divisible by num_heads {num_heads}.")
-    intermediate_dim = 4 * embedding_dim if intermediate_dim is None else _positive_int(
+    intermediate_dim = 4 * embedding_dim if intermediate_dim is None else positive_int(
         where, "intermediate_dim", intermediate_dim)
     if not 0.0 <= float(dropout) < 1.0:
         raise ValueError(f"{where}: dropout must be in [0, 1); got {dropout!r}.")
@@ -110,7 +105,7 @@ def generate(model: Model, prompt_ids: Iterable[int], max_new_tokens: int, tempe
     if not float(temperature) > 0:
         raise ValueError(f"generate: temperature must be positive; got {temperature!r}.")
     if top_k is not None:
-        top_k = _positive_int("generate", "top_k", top_k)
+        top_k = positive_int("generate", "top_k", top_k)
     context = _sequence_length(model)
     rng = draw_generator(seed)
     for _ in range(int(max_new_tokens)):

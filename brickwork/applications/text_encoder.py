@@ -17,18 +17,9 @@ the logits. Encoder blocks are keras_hub's post-LN ``TransformerEncoder`` (ReLU 
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
 from brickwork import layers
+from brickwork.applications.arguments import positive_int
 from brickwork.models import Model
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"bert_classifier: {name} must be a positive integer; got {value!r}.")
-    return int(value)
 
 
 def bert_classifier(vocabulary_size: int, sequence_length: int, num_classes: int, num_layers: int = 2,
@@ -50,13 +41,13 @@ def bert_classifier(vocabulary_size: int, sequence_length: int, num_classes: int
     Input shape: ``(batch, T)`` integer ids, ``T <= sequence_length``, 0 = padding.
     Output shape: ``(batch, num_classes)`` logits (train with ``from_logits=True``).
     """
-    vocabulary_size = _positive_int("vocabulary_size", vocabulary_size)
-    sequence_length = _positive_int("sequence_length", sequence_length)
-    num_classes = _positive_int("num_classes", num_classes)
-    num_layers = _positive_int("num_layers", num_layers)
-    num_heads = _positive_int("num_heads", num_heads)
-    embedding_dim = _positive_int("embedding_dim", embedding_dim)
-    intermediate_dim = _positive_int("intermediate_dim", intermediate_dim)
+    vocabulary_size = positive_int("bert_classifier", "vocabulary_size", vocabulary_size)
+    sequence_length = positive_int("bert_classifier", "sequence_length", sequence_length)
+    num_classes = positive_int("bert_classifier", "num_classes", num_classes)
+    num_layers = positive_int("bert_classifier", "num_layers", num_layers)
+    num_heads = positive_int("bert_classifier", "num_heads", num_heads)
+    embedding_dim = positive_int("bert_classifier", "embedding_dim", embedding_dim)
+    intermediate_dim = positive_int("bert_classifier", "intermediate_dim", intermediate_dim)
     if embedding_dim % num_heads:
         raise ValueError(f"bert_classifier: embedding_dim {embedding_dim} must be divisible by num_heads "
                          f"{num_heads}.")

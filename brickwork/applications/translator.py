@@ -31,13 +31,8 @@ from typing import Any
 import numpy as np
 
 from brickwork import layers
+from brickwork.applications.arguments import positive_int
 from brickwork.models import Model
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"transformer_translator: {name} must be a positive integer; got {value!r}.")
-    return int(value)
 
 
 def transformer_translator(source_vocabulary_size: int, target_vocabulary_size: int, source_length: int,
@@ -62,14 +57,14 @@ def transformer_translator(source_vocabulary_size: int, target_vocabulary_size: 
         with the start id).
     Output shape: ``(batch, T, target_vocabulary_size)`` logits (train with ``from_logits=True``).
     """
-    source_vocabulary_size = _positive_int("source_vocabulary_size", source_vocabulary_size)
-    target_vocabulary_size = _positive_int("target_vocabulary_size", target_vocabulary_size)
-    source_length = _positive_int("source_length", source_length)
-    target_length = _positive_int("target_length", target_length)
-    num_layers = _positive_int("num_layers", num_layers)
-    num_heads = _positive_int("num_heads", num_heads)
-    embedding_dim = _positive_int("embedding_dim", embedding_dim)
-    intermediate_dim = _positive_int("intermediate_dim", intermediate_dim)
+    source_vocabulary_size = positive_int("transformer_translator", "source_vocabulary_size", source_vocabulary_size)
+    target_vocabulary_size = positive_int("transformer_translator", "target_vocabulary_size", target_vocabulary_size)
+    source_length = positive_int("transformer_translator", "source_length", source_length)
+    target_length = positive_int("transformer_translator", "target_length", target_length)
+    num_layers = positive_int("transformer_translator", "num_layers", num_layers)
+    num_heads = positive_int("transformer_translator", "num_heads", num_heads)
+    embedding_dim = positive_int("transformer_translator", "embedding_dim", embedding_dim)
+    intermediate_dim = positive_int("transformer_translator", "intermediate_dim", intermediate_dim)
     if embedding_dim % num_heads:
         raise ValueError(f"transformer_translator: embedding_dim {embedding_dim} must be divisible by "
                          f"num_heads {num_heads}.")
@@ -112,7 +107,8 @@ def greedy_translate(model: Model, source: Any, start_id: int, max_length: int |
     source = np.asarray(source)
     if source.ndim != 2:
         raise ValueError(f"greedy_translate: source must have shape (batch, length); got {source.shape}.")
-    length = model.inputs[1].shape[1] if max_length is None else _positive_int("max_length", max_length)
+    length = (model.inputs[1].shape[1] if max_length is None
+              else positive_int("greedy_translate", "max_length", max_length))
     target_in = np.zeros((len(source), length), np.int64)
     target_in[:, 0] = start_id
     out = np.zeros((len(source), length), np.int64)

@@ -21,6 +21,7 @@ from brickwork.callbacks import Callback
 from brickwork.tuner.hypermodel import to_hypermodel
 from brickwork.tuner.hyperparameters import HyperParameters
 from brickwork.tuner.objective import to_objective
+from brickwork.utils.io import pid_alive
 
 
 def optuna_module() -> Any:
@@ -136,7 +137,7 @@ class Tuner:
         optuna = optuna_module()
         for t in self.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
             host, pid = (t.user_attrs.get("worker") or [None, None])[:2]
-            if host == socket.gethostname() and isinstance(pid, int) and not _alive(pid):
+            if host == socket.gethostname() and isinstance(pid, int) and not pid_alive(pid):
                 self._tell(t.number, state=optuna.trial.TrialState.FAIL)
 
     def trial_fit_kwargs(self, trial: Any, hp: HyperParameters, fit_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -238,18 +239,6 @@ class Tuner:
             for name, value in t.user_attrs.get("hyperparameters", t.params).items():
                 print(f"{name}: {value}")
             print(f"Score: {t.value}")
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class _Replay(HyperParameters):

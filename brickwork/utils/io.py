@@ -49,7 +49,8 @@ def current_umask() -> int:
     return mask
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` may still be running on this host (True when it cannot be told)."""
     if pid == os.getpid():
         return True
     try:
@@ -82,7 +83,7 @@ def _remove_stale(directory: str, base: str, started: float) -> None:
             continue
         if not stat.S_ISREG(info.st_mode) or info.st_mtime >= started:
             continue
-        if match.group(1) is not None and _pid_alive(int(match.group(1))):
+        if match.group(1) is not None and pid_alive(int(match.group(1))):
             continue
         with contextlib.suppress(OSError):
             os.unlink(full)
