@@ -44,6 +44,9 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
     return F.mean(F.where(err.data <= delta, quadratic, linear), axis=-1)
 
 
+_WARNED_OUT_OF_RANGE: set[str] = set()
+
+
 def check_binary_labels(y_true: Any, loss_name: str) -> None:
     """Binary targets belong in ``[0, 1]`` (0/1 labels or probabilities). Whole-number targets outside it
     (a label of 2: class indices given to a binary loss) raise a ValueError naming the loss and the value;
@@ -61,7 +64,10 @@ def check_binary_labels(y_true: Any, loss_name: str) -> None:
     outside = data[(data < 0) | (data > 1)]
     if np.all(outside == np.round(outside)):
         raise ValueError(message + " For class indices 0..K-1 use sparse_categorical_crossentropy.")
-    warnings.warn(message + " The loss is not bounded below for such targets.", RuntimeWarning, stacklevel=3)
+    if loss_name not in _WARNED_OUT_OF_RANGE:  # once per loss and process: the values change every batch, so
+        _WARNED_OUT_OF_RANGE.add(loss_name)  # Python's own de-duplication would repeat it on each step
+        warnings.warn(message + " The loss is not bounded below for such targets (warned once).", RuntimeWarning,
+                      stacklevel=3)
 
 
 def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0,
