@@ -40,6 +40,7 @@ from brickwork.engine import (
     set_floatx,
     set_seed,
 )
+from brickwork.engine.device import get_device, set_device
 from brickwork.engine.function import grad
 from brickwork.engine.gradcheck import gradcheck
 from brickwork.engine.variable import Variable
@@ -52,7 +53,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Function", "Input", "InputSpec", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
     "applications", "as_tensor", "backend", "callbacks", "config", "constraints", "datasets", "enable_grad",
-    "floatx", "functions", "grad", "grad_enabled", "gradcheck", "initializers", "layers", "load_model", "losses",
-    "metrics", "models", "no_grad", "ops", "optimizers", "plot", "random", "regularizers", "saving", "set_floatx",
-    "set_seed", "text", "utils",
+    "floatx", "functions", "get_device", "grad", "grad_enabled", "gradcheck", "initializers", "layers", "load_model",
+    "losses", "metrics", "models", "no_grad", "ops", "optimizers", "plot", "random", "regularizers", "saving",
+    "set_device", "set_floatx", "set_seed", "text", "utils",
 ]

@@ -10,8 +10,6 @@ the check is one ``type(a) is np.ndarray`` comparison.
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -25,43 +23,16 @@ from brickwork.engine.config import (
     set_floatx,
     set_image_data_format,
 )
+from brickwork.engine.device import get_array_module, get_device, is_device_array, set_device, to_device
 
 _ndarray = np.ndarray
-
-
-def _cupy_module(t: type) -> ModuleType | None:
-    """CuPy's module when ``t`` is one of its types, else None (never imports anything new)."""
-    module = getattr(t, "__module__", None) or ""
-    if module.partition(".")[0] != "cupy":
-        return None
-    return sys.modules.get("cupy")
-
-
-def get_array_module(*arrays: Any) -> ModuleType:
-    """``numpy``, or ``cupy`` when any argument (or a tensor's ``.data``) is a CuPy array.
-
-    Non-array arguments (Python numbers, None, NumPy scalars) count as NumPy.
-    """
-    for a in arrays:
-        t = type(a)
-        if t is _ndarray:
-            continue
-        xp = _cupy_module(t)
-        if xp is not None:
-            return xp
-        data = getattr(a, "data", None)  # a brickwork Tensor or Variable holds its array in .data
-        if data is not None and type(data) is not _ndarray and not isinstance(data, memoryview):
-            xp = _cupy_module(type(data))
-            if xp is not None:
-                return xp
-    return np
 
 
 def to_numpy(x: Any) -> np.ndarray:
     """A NumPy copy of a CuPy array (``x.get()``); NumPy input comes back unchanged."""
     if type(x) is _ndarray:
         return x
-    if _cupy_module(type(x)) is not None:
+    if is_device_array(x):
         return x.get()
     return np.asarray(x)
 
@@ -114,6 +85,6 @@ def standardize_dtype(dtype: Any = None) -> str:
 
 __all__ = [
     "backend", "clear_session", "enable_unsafe_deserialization", "epsilon", "floatx", "get_array_module",
-    "image_data_format", "is_keras_tensor", "set_epsilon", "set_floatx", "set_image_data_format",
-    "standardize_dtype", "to_numpy",
+    "get_device", "image_data_format", "is_keras_tensor", "set_device", "set_epsilon", "set_floatx",
+    "set_image_data_format", "standardize_dtype", "to_device", "to_numpy",
 ]

@@ -31,6 +31,9 @@ reason string in ``skip={check: reason}``):
     ``keras.layers.<Name>.from_config(config)``, with the config brickwork writes into ``.keras`` files
     (``get_config()`` with nested layers as Keras object records), has the same weights (count, names, shapes,
     order, trainability) and, after copying the weights across, outputs equal to 1e-5 in float32.
+``device``
+    a copy moved with ``layer.to('gpu')`` gives the same outputs and gradients (inputs and weights) on device
+    arrays, through the CPU stand-in for CuPy (:mod:`conformance_device`).
 ``gradcheck``
     ``brickwork.gradcheck`` in float64 of the outputs w.r.t. the float inputs and the trainable weights (in
     inference mode; with ``gradcheck_training=True`` also w.r.t. the inputs in training mode, with the seeded
@@ -48,10 +51,13 @@ from typing import Any
 
 import numpy as np
 
+from conformance_device import check_device
+
 import brickwork as bw
 from brickwork import layers, models
 
-CHECKS = ("shapes", "weights", "containers", "dtypes", "mask", "config", "saving", "keras_file", "keras", "gradcheck")
+CHECKS = ("shapes", "weights", "containers", "dtypes", "mask", "config", "saving", "keras_file", "keras", "gradcheck",
+          "device")
 _MASK_WARNING = "does not support masking"
 
 
@@ -441,5 +447,5 @@ def check_gradcheck(ctx: dict[str, Any]) -> None:
 _CHECK_FUNCTIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "shapes": check_shapes, "weights": check_weights, "containers": check_containers, "dtypes": check_dtypes,
     "mask": check_mask, "config": check_config, "saving": check_saving, "keras_file": check_keras_file,
-    "keras": check_keras, "gradcheck": check_gradcheck,
+    "keras": check_keras, "gradcheck": check_gradcheck, "device": check_device,
 }

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from brickwork.engine import config
+from brickwork.engine.device import get_array_module, is_device_array, to_device
 from brickwork.engine.tensor import Tensor, as_array
 
 
@@ -38,11 +39,18 @@ class Function:
 
     def __call__(self, *inputs: Any) -> Any:
         dtype = None
+        on_gpu = False
         for x in inputs:
-            if isinstance(x, Tensor) and x.data.dtype.kind == "f":
-                dtype = x.data.dtype
-                break
+            if isinstance(x, Tensor):
+                if dtype is None and x.data.dtype.kind == "f":
+                    dtype = x.data.dtype
+                on_gpu = on_gpu or is_device_array(x.data)
+            elif is_device_array(x):
+                on_gpu = True
         tensors = tuple(x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs)
+        if on_gpu:
+            tensors = _same_device(self, tensors)
+            _constants_to_device(self)
         outputs = self.forward(*(t.data for t in tensors))
         single = not isinstance(outputs, tuple)
         if single:
@@ -74,10 +82,42 @@ class Function:
 
 
 def _constant(value: Any, dtype: np.dtype | None) -> Tensor:
-    arr = np.asarray(value)
+    arr = value if is_device_array(value) else np.asarray(value)
     if dtype is not None and arr.dtype.kind in "fiub" and arr.dtype != dtype:
         arr = arr.astype(dtype)
     return Tensor(as_array(arr))
+
+
+def _same_device(fn: Function, tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    """Bring host inputs of a function that also has GPU inputs onto the GPU.
+
+    Constants and data (masks, batches, index arrays) are copied over explicitly; a host tensor
+    that requires a gradient cannot be, because the copy would cut it from its graph: that is an
+    error naming the function and the shapes (move the model with ``model.to('gpu')``).
+    """
+    moved = []
+    for t in tensors:
+        if is_device_array(t.data):
+            moved.append(t)
+            continue
+        if t.requires_grad:
+            devices = ["gpu" if is_device_array(u.data) else "cpu" for u in tensors]
+            raise RuntimeError(
+                f"{type(fn).__name__}: inputs on different devices {devices} with shapes "
+                f"{[u.shape for u in tensors]}; a CPU tensor that requires a gradient cannot be used with GPU "
+                "tensors (move the model with model.to('gpu'), or the tensor with tensor.to('gpu')).")
+        moved.append(Tensor(to_device(t.data, "gpu")))
+    return tuple(moved)
+
+
+def _constants_to_device(fn: Function) -> None:
+    """Move the host arrays a GPU function was constructed with (indices, masks, conditions, bounds —
+    also inside index tuples) to the device, so that ``forward``/``backward`` meet device arrays only."""
+    for name, value in vars(fn).items():
+        if type(value) is np.ndarray:
+            setattr(fn, name, to_device(value, "gpu"))
+        elif isinstance(value, tuple) and any(type(v) is np.ndarray for v in value):
+            setattr(fn, name, tuple(to_device(v, "gpu") if type(v) is np.ndarray else v for v in value))
 
 
 def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False,
@@ -138,7 +178,7 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False,
             gy = pending.pop((fid, i), None)
             out = f._outputs[i]()
             if gy is None:
-                gy = np.zeros(shape, dtype)
+                gy = get_array_module(*(t.data for t in f.inputs)).zeros(shape, dtype)
             elif out is not None and out._retain_grad:
                 out.grad = gy if out.grad is None else out.grad + gy
             gys.append(gy)

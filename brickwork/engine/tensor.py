@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 
 from brickwork.engine import config
+from brickwork.engine.device import is_device_array, to_device, to_host
 
 
 def as_array(value: Any, dtype: np.dtype | None = None) -> np.ndarray:
     """Convert ``value`` to an ndarray; Python floats become ``floatx()``."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) or is_device_array(value):
         arr = value
     else:
         arr = np.asarray(value)
@@ -117,8 +118,18 @@ class Tensor:
         return id(self)
 
     def numpy(self) -> np.ndarray:
-        """Return the underlying NumPy array (shared, not copied)."""
-        return self.data
+        """Return the underlying NumPy array (shared, not copied; a host copy for a GPU tensor)."""
+        return to_host(self.data)
+
+    @property
+    def device(self) -> str:
+        """``'cpu'`` or ``'gpu'``: where :attr:`data` lives."""
+        return "gpu" if is_device_array(self.data) else "cpu"
+
+    def to(self, device: str) -> Tensor:
+        """This tensor on ``device`` (itself when it is there already; else a new leaf holding a copy)."""
+        data = to_device(self.data, device)
+        return self if data is self.data else Tensor(data, requires_grad=self.requires_grad, name=self.name)
 
     def item(self) -> float:
         return self.data.item()

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from brickwork.engine import tracking
+from brickwork.engine.device import get_array_module, is_device_array, to_device
 from brickwork.engine.tensor import Tensor
 
 
@@ -28,7 +29,8 @@ class Variable(Tensor):
 
     def __init__(self, value: Any, name: str = "variable", trainable: bool = True,
                  regularizer: Any = None, constraint: Any = None, path: str | None = None) -> None:
-        super().__init__(np.array(value, copy=True, order="C"), requires_grad=trainable, name=name)
+        xp = get_array_module(value)
+        super().__init__(xp.array(value, copy=True, order="C"), requires_grad=trainable, name=name)
         self._trainable = trainable
         self.regularizer = regularizer
         self.constraint = constraint
@@ -46,7 +48,7 @@ class Variable(Tensor):
 
     def assign(self, value: Any) -> None:
         """Overwrite the value in place (shape must match)."""
-        value = np.asarray(value.data if isinstance(value, Tensor) else value)
+        value = self._on_my_device(value.data if isinstance(value, Tensor) else value)
         if value.shape != self.data.shape:
             raise ValueError(
                 f"Cannot assign a value of shape {value.shape} to variable '{self.path}' of shape {self.data.shape}."
@@ -54,10 +56,31 @@ class Variable(Tensor):
         self.data[...] = value
 
     def assign_add(self, delta: Any) -> None:
-        self.data += np.asarray(delta, self.data.dtype)
+        self.data += self._on_my_device(delta).astype(self.data.dtype, copy=False)
 
     def assign_sub(self, delta: Any) -> None:
-        self.data -= np.asarray(delta, self.data.dtype)
+        self.data -= self._on_my_device(delta).astype(self.data.dtype, copy=False)
+
+    def _on_my_device(self, value: Any) -> Any:
+        """``value`` as an array on this variable's device (an explicit host/device copy if needed)."""
+        if isinstance(value, Tensor):
+            value = value.data
+        device = "gpu" if is_device_array(self.data) else "cpu"
+        if device == "cpu" and not is_device_array(value):
+            return np.asarray(value)
+        if device == "gpu" and not is_device_array(value):
+            value = np.asarray(value)
+        return to_device(value, device)
+
+    def to(self, device: str) -> Variable:
+        """Move this variable's value (and its gradient) to ``device`` in place; returns itself.
+
+        Unlike :meth:`Tensor.to` the variable keeps its identity, so the layers and optimizers that
+        hold it see the move."""
+        self.data = to_device(self.data, device)
+        if self.grad is not None:
+            self.grad = to_device(self.grad, device)
+        return self
 
     @property
     def value(self) -> Tensor:

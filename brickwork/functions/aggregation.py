@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.engine.device import asarray
 from brickwork.engine.function import Function
 from brickwork.functions._util import normalize_axis
 
@@ -31,7 +32,7 @@ class Prod(Function):
     def forward(self, x):
         self.x = x
         self.axes = normalize_axis(self.axis, x.ndim)
-        return np.asarray(np.prod(x, axis=self.axes, keepdims=self.keepdims))
+        return asarray(np.prod(x, axis=self.axes, keepdims=self.keepdims))
 
     def backward(self, gy):
         x, axes = self.x, self.axes

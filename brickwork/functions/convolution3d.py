@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from brickwork.engine.device import get_array_module
 from brickwork.engine.function import Function
 
 Pads = tuple[tuple[int, int], ...]
@@ -26,16 +27,18 @@ def output_size(length: int, kernel: int, stride: int, dilation: int, pad: tuple
     return (length + pad[0] + pad[1] - span) // stride + 1
 
 
-def windows_nd(xp: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], dilation: tuple[int, ...],
+def windows_nd(padded: np.ndarray, kernel: tuple[int, ...], strides: tuple[int, ...], dilation: tuple[int, ...],
                out: tuple[int, ...]) -> np.ndarray:
     """A read-only view ``(N, *out, *kernel, C)`` of the windows of a channels-last array:
-    ``view[n, i.., a.., c] = xp[n, i*s + a*d .., c]``."""
-    s = xp.strides
+    ``view[n, i.., a.., c] = padded[n, i*s + a*d .., c]``."""
+    s = padded.strides
     spatial = s[1:-1]
-    shape = (xp.shape[0],) + tuple(out) + tuple(kernel) + (xp.shape[-1],)
+    shape = (padded.shape[0],) + tuple(out) + tuple(kernel) + (padded.shape[-1],)
     strides_ = (s[0],) + tuple(st * k for st, k in zip(spatial, strides)) + \
         tuple(st * d for st, d in zip(spatial, dilation)) + (s[-1],)
-    return as_strided(xp, shape=shape, strides=strides_, writeable=False)
+    if type(padded) is np.ndarray:
+        return as_strided(padded, shape=shape, strides=strides_, writeable=False)
+    return get_array_module(padded).lib.stride_tricks.as_strided(padded, shape=shape, strides=strides_)
 
 
 def offset_slices(kernel: tuple[int, ...], strides: tuple[int, ...], dilation: tuple[int, ...],
@@ -51,7 +54,7 @@ def pad_spatial(x: np.ndarray, pads: Pads, value: float = 0.0) -> np.ndarray:
     """Pad the spatial axes of a channels-last array with ``value``."""
     if not any(p for pair in pads for p in pair):
         return x
-    return np.pad(x, ((0, 0),) + tuple(pads) + ((0, 0),), constant_values=value)
+    return get_array_module(x).pad(x, ((0, 0),) + tuple(pads) + ((0, 0),), constant_values=value)
 
 
 def crop_spatial(x: np.ndarray, pads: Pads) -> np.ndarray:
@@ -88,16 +91,17 @@ class Conv3D(Function):
         if x.ndim != 5 or c != cg * g or o % g:
             raise ValueError(f"conv3d: input of shape {x.shape} and kernel {w.shape} do not match: the input must "
                              f"be (N, D, H, W, C) with C = {cg} x groups ({g}) and the filters split into groups.")
-        xp = pad_spatial(x, self.pads)
+        padded = pad_spatial(x, self.pads)
         out = tuple(output_size(n, k, s, d, p)
                     for n, k, s, d, p in zip(x.shape[1:4], kernel, self.strides, self.dilation, self.pads))
         if min(out) <= 0:
             raise ValueError(f"conv3d: the {kernel} kernel (dilation {self.dilation}) does not fit the padded "
-                             f"input of shape {xp.shape}.")
-        self.x_shape, self.padded_shape, self.out, self.w = x.shape, xp.shape, out, w
+                             f"input of shape {padded.shape}.")
+        self.x_shape, self.padded_shape, self.out, self.w = x.shape, padded.shape, out, w
         k = int(np.prod(kernel))
         m = x.shape[0] * int(np.prod(out))
-        cols = np.ascontiguousarray(windows_nd(xp, kernel, self.strides, self.dilation, out)).reshape(m, k, c)
+        windows = windows_nd(padded, kernel, self.strides, self.dilation, out)
+        cols = get_array_module(x).ascontiguousarray(windows).reshape(m, k, c)
         self.cols = cols
         if g == 1:
             y = cols.reshape(m, k * c) @ w.reshape(k * c, o)
@@ -128,8 +132,9 @@ class Conv3D(Function):
             # per offset k: (M, O) @ (O, C) -> the gradient of the input cells that offset read
             wk = w.reshape(k, cg, g, og).transpose(0, 2, 3, 1)                        # (K, g, og, cg)
             gg = g2.reshape(m, g, og).transpose(1, 0, 2)                              # (g, M, og)
-            per_offset = np.matmul(gg[None], wk).transpose(0, 2, 1, 3).reshape(k, m, c)   # (K, M, C)
-            gxp = np.zeros(self.padded_shape, gy.dtype)
+            xp = get_array_module(gy)
+            per_offset = xp.matmul(gg[None], wk).transpose(0, 2, 1, 3).reshape(k, m, c)   # (K, M, C)
+            gxp = xp.zeros(self.padded_shape, gy.dtype)
             block = (self.x_shape[0],) + self.out + (c,)
             for i, index in offset_slices(kernel, self.strides, self.dilation, self.out):
                 gxp[index] += per_offset[i].reshape(block)

@@ -6,6 +6,7 @@ import string
 
 import numpy as np
 
+from brickwork.engine.device import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions.shape import broadcast_to
 
@@ -32,9 +33,11 @@ class Einsum(Function):
 
     def forward(self, *xs):
         self.xs = xs
-        return np.asarray(np.einsum(",".join(self.terms) + "->" + self.output, *xs, optimize=True))
+        xp = get_array_module(*xs)
+        return xp.asarray(xp.einsum(",".join(self.terms) + "->" + self.output, *xs, optimize=True))
 
     def backward(self, gy):
+        xp = get_array_module(gy)
         used = set("".join(self.terms))
         fresh = iter(c for c in string.ascii_letters if c not in used)
         grads = []
@@ -50,7 +53,7 @@ class Einsum(Function):
                     new = next(fresh)
                     target.append(new)
                     subs.append(letter + new)
-                    ops.append(np.eye(x.shape[pos], dtype=gy.dtype))
+                    ops.append(xp.eye(x.shape[pos], dtype=gy.dtype))
                 else:
                     first[letter] = pos
                     target.append(letter)
@@ -58,9 +61,9 @@ class Einsum(Function):
             for letter, pos in first.items():
                 if letter not in present:
                     subs.append(letter)
-                    ops.append(np.ones(x.shape[pos], gy.dtype))
+                    ops.append(xp.ones(x.shape[pos], gy.dtype))
             spec = ",".join(subs) + "->" + "".join(target)
-            grads.append(np.einsum(spec, *ops, optimize=True).astype(x.dtype, copy=False))
+            grads.append(xp.einsum(spec, *ops, optimize=True).astype(x.dtype, copy=False))
         return tuple(grads)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.engine.device import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions.pooling import pad
 from brickwork.functions.shape import getitem
@@ -118,17 +119,19 @@ class Resize(Function):
             raise ValueError(f"resize: expected a 4-D image batch; got shape {x.shape}.")
         self.x_shape = x.shape
         h, w = x.shape[1:3] if self.data_format == "channels_last" else x.shape[2:4]
-        self.ah = interpolation_matrix(h, self.size[0], self.interpolation, self.antialias).astype(x.dtype)
-        self.aw = interpolation_matrix(w, self.size[1], self.interpolation, self.antialias).astype(x.dtype)
+        xp = get_array_module(x)          # the (small) matrices are made on the host, then moved
+        self.ah = xp.asarray(interpolation_matrix(h, self.size[0], self.interpolation, self.antialias).astype(x.dtype))
+        self.aw = xp.asarray(interpolation_matrix(w, self.size[1], self.interpolation, self.antialias).astype(x.dtype))
         return self._apply(x, self.ah, self.aw)
 
     def _apply(self, x: np.ndarray, ah: np.ndarray, aw: np.ndarray) -> np.ndarray:
         """``ah @ x @ aw.T`` over the spatial axes of either layout."""
+        xp = get_array_module(x)
         if self.data_format == "channels_first":
-            return np.matmul(np.matmul(ah, x), aw.T)
+            return xp.matmul(xp.matmul(ah, x), aw.T)
         n, h, w, c = x.shape
-        rows = np.matmul(ah, x.reshape(n, h, w * c)).reshape(n * ah.shape[0], w, c)   # (N*Ho, W, C)
-        return np.matmul(aw, rows).reshape(n, ah.shape[0], aw.shape[0], c)
+        rows = xp.matmul(ah, x.reshape(n, h, w * c)).reshape(n * ah.shape[0], w, c)   # (N*Ho, W, C)
+        return xp.matmul(aw, rows).reshape(n, ah.shape[0], aw.shape[0], c)
 
     def backward(self, gy):
         return self._apply(gy, self.ah.T, self.aw.T)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.engine.device import asarray, get_array_module, scatter_add, to_device
 from brickwork.engine.function import Function
 from brickwork.functions._util import scatter_add_rows
 
@@ -20,7 +21,7 @@ class Take(Function):
     """
 
     def __init__(self, indices: np.ndarray, axis: int):
-        self.indices, self.axis = np.asarray(indices), axis
+        self.indices, self.axis = asarray(indices), axis
 
     def forward(self, x):
         self.in_shape = x.shape
@@ -48,21 +49,24 @@ class TakeAlongAxis(Function):
     """
 
     def __init__(self, indices: np.ndarray, axis: int):
-        self.indices, self.axis = np.asarray(indices), axis
+        self.indices, self.axis = asarray(indices), axis
 
     def forward(self, x):
+        xp = get_array_module(x)
         self.in_shape = x.shape
         n = x.shape[self.axis]
-        self.indices = np.where(self.indices < 0, self.indices + n, self.indices)
-        return np.take_along_axis(x, self.indices, axis=self.axis)
+        indices = to_device(self.indices, "gpu") if xp is not np else self.indices
+        self.indices = xp.where(indices < 0, indices + n, indices)
+        return xp.take_along_axis(x, self.indices, axis=self.axis)
 
     def backward(self, gy):
-        gx = np.zeros(self.in_shape, gy.dtype)
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.in_shape, gy.dtype)
         ndim = len(self.in_shape)
         index = tuple(self.indices if d == self.axis else
-                      np.arange(self.in_shape[d]).reshape([-1 if e == d else 1 for e in range(ndim)])
+                      xp.arange(self.in_shape[d]).reshape([-1 if e == d else 1 for e in range(ndim)])
                       for d in range(ndim))
-        np.add.at(gx, index, gy)
+        scatter_add(gx, index, gy)
         return gx
 
 

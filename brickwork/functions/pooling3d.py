@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brickwork.engine.device import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions.convolution3d import Pads, crop_spatial, offset_slices, output_size, pad_spatial
 
@@ -29,20 +30,22 @@ class MaxPool3D(Function):
 
     def forward(self, x):
         self.out = _out(x.shape, self.pool, self.strides, self.pads)
-        xp = pad_spatial(x, self.pads, -np.inf)
+        xp = get_array_module(x)
+        padded = pad_spatial(x, self.pads, -np.inf)
         y = None
         for _, index in offset_slices(self.pool, self.strides, (1,) * len(self.pool), self.out):
-            y = xp[index].copy() if y is None else np.maximum(y, xp[index], out=y)
-        self.xp, self.y = xp, y
+            y = padded[index].copy() if y is None else xp.maximum(y, padded[index], out=y)
+        self.padded, self.y = padded, y
         return y
 
     def backward(self, gy):
-        gp = np.zeros(self.xp.shape, gy.dtype)
-        claimed = np.zeros(self.y.shape, bool)
-        first = np.empty(self.y.shape, bool)
+        xp = get_array_module(gy)
+        gp = xp.zeros(self.padded.shape, gy.dtype)
+        claimed = xp.zeros(self.y.shape, bool)
+        first = xp.empty(self.y.shape, bool)
         for _, index in offset_slices(self.pool, self.strides, (1,) * len(self.pool), self.out):
-            np.equal(self.xp[index], self.y, out=first)
-            np.greater(first, claimed, out=first)      # maximal here and not yet claimed
+            xp.equal(self.padded[index], self.y, out=first)
+            xp.greater(first, claimed, out=first)      # maximal here and not yet claimed
             claimed |= first
             gp[index] += gy * first
         return crop_spatial(gp, self.pads)
@@ -58,19 +61,20 @@ class AvgPool3D(Function):
 
     def forward(self, x):
         self.out = _out(x.shape, self.pool, self.strides, self.pads)
-        xp = pad_spatial(x, self.pads)
-        ones = pad_spatial(np.ones((1,) + x.shape[1:-1] + (1,), x.dtype), self.pads)
-        total = np.zeros((x.shape[0],) + self.out + (x.shape[-1],), x.dtype)
-        count = np.zeros((1,) + self.out + (1,), x.dtype)
+        xp = get_array_module(x)
+        padded = pad_spatial(x, self.pads)
+        ones = pad_spatial(xp.ones((1,) + x.shape[1:-1] + (1,), x.dtype), self.pads)
+        total = xp.zeros((x.shape[0],) + self.out + (x.shape[-1],), x.dtype)
+        count = xp.zeros((1,) + self.out + (1,), x.dtype)
         for _, index in offset_slices(self.pool, self.strides, (1,) * len(self.pool), self.out):
-            total += xp[index]
+            total += padded[index]
             count += ones[index]
-        self.padded_shape, self.count = xp.shape, count
+        self.padded_shape, self.count = padded.shape, count
         return total / count
 
     def backward(self, gy):
         share = gy / self.count
-        gp = np.zeros(self.padded_shape, gy.dtype)
+        gp = get_array_module(gy).zeros(self.padded_shape, gy.dtype)
         for _, index in offset_slices(self.pool, self.strides, (1,) * len(self.pool), self.out):
             gp[index] += share
         return crop_spatial(gp, self.pads)

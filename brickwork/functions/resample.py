@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork.backend import get_array_module
+from brickwork.engine.device import asarray
 from brickwork.engine.function import Function
 from brickwork.functions._util import scatter_add_rows
 
@@ -62,7 +63,7 @@ class Resample(Function):
         for r, c, weight in corners:
             rr, out_r = map_coordinates(r.astype(np.int64), h, self.fill_mode)
             cc, out_c = map_coordinates(c.astype(np.int64), w, self.fill_mode)
-            weight = np.broadcast_to(np.asarray(weight, np.float64), self.rows.shape)
+            weight = np.broadcast_to(asarray(weight, np.float64), self.rows.shape)
             outside = out_r | out_c if self.fill_mode == "constant" else np.zeros(self.rows.shape, bool)
             out.append(((batch * h + rr) * w + cc, np.where(outside, 0.0, weight), np.where(outside, weight, 0.0)))
         return out

@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from brickwork.backend import get_array_module
+from brickwork.engine.device import scatter_add, to_device
 from brickwork.engine.function import Function
+from brickwork.engine.tensor import Tensor
 from brickwork.functions._util import scatter_add_rows, sum_to
 
 
@@ -131,6 +133,8 @@ class GetItem(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
+        if xp is not np:                      # index arrays made on the host go to the data's device
+            self.index = to_device(self.index, "gpu")
         self.in_shape, self.dtype = x.shape, x.dtype
         return xp.asarray(x[self.index])
 
@@ -140,7 +144,7 @@ class GetItem(Function):
         if _is_basic_index(self.index):
             gx[self.index] = gy  # a view: no element is selected twice
         else:
-            xp.add.at(gx, self.index, gy)
+            scatter_add(gx, self.index, gy)
         return gx
 
 
@@ -239,15 +243,15 @@ def split(x, indices_or_sections, axis=0):
 
 def getitem(x, index):
     """``x[index]`` (differentiable)."""
-    if hasattr(index, "data") and not isinstance(index, (np.ndarray, slice)):
+    if isinstance(index, Tensor):
         index = index.data
     if isinstance(index, tuple):
-        index = tuple(i.data if hasattr(i, "data") and not isinstance(i, np.ndarray) else i for i in index)
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     return GetItem(index)(x)
 
 
 def gather(w, indices):
     """``w[indices]`` along axis 0 (the Embedding lookup)."""
-    if hasattr(indices, "data") and not isinstance(indices, np.ndarray):
+    if isinstance(indices, Tensor):
         indices = indices.data
     return Gather(indices)(w)

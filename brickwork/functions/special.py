@@ -6,11 +6,17 @@ import math
 
 import numpy as np
 
+from brickwork.engine.device import is_device_array
 from brickwork.engine.function import Function
 
 
 def erf_array(x: np.ndarray) -> np.ndarray:
-    """The error function of an array: SciPy's vectorised C when installed, else ``math.erf``."""
+    """The error function of an array: SciPy's vectorised C when installed, else ``math.erf``;
+    ``cupyx.scipy.special.erf`` for a CuPy array."""
+    if is_device_array(x):
+        from cupyx.scipy.special import erf as device_erf
+
+        return device_erf(x).astype(x.dtype, copy=False)
     try:
         from scipy.special import erf
     except ImportError:  # pragma: no cover - exercised only without SciPy

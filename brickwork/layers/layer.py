@@ -28,9 +28,11 @@ import numpy as np
 from brickwork.engine import config, tracking
 from brickwork.engine.allocation import before_allocation
 from brickwork.engine.config import training_scope
+from brickwork.engine.device import get_device, is_device_array, to_device
 from brickwork.engine.tensor import Tensor
 from brickwork.engine.variable import Variable
 from brickwork.layers.call_spec import CallSpec, build_arguments, signature
+from brickwork.layers.devices import move_layer
 from brickwork.layers.symbolic import Node, is_symbolic
 from brickwork.layers.tracing import SymbolicTracing
 from brickwork.layers.tracked import Trackable
@@ -128,9 +130,16 @@ class Layer(Trackable, SymbolicTracing):
     def supports_masking(self, value: bool) -> None:
         object.__setattr__(self, "_supports_masking", bool(value))
 
+    def to(self, device: str) -> Layer:
+        """Move the variables of this layer and its sublayers to ``device`` (``'cpu'``/``'gpu'``), in place.
+
+        Weights created later (a layer built on its first call) are created there too. A model's
+        ``to`` also moves its optimizer's slots. Returns the layer, as PyTorch's ``module.to``."""
+        return move_layer(self, device)
+
     def get_weights(self) -> list[np.ndarray]:
         """Copies of the variables' values, in :attr:`weights` order (Keras layouts)."""
-        return [v.data.copy() for v in self.weights]
+        return [v.data.get() if is_device_array(v.data) else v.data.copy() for v in self.weights]
 
     def set_weights(self, weights: list[Any]) -> None:
         """Assign values in :attr:`weights` order; shapes must match exactly."""
@@ -198,7 +207,7 @@ class Layer(Trackable, SymbolicTracing):
         if initializer is None:
             initializer = "glorot_uniform" if dt.kind == "f" else "zeros"
         init = initializers.get(initializer)
-        value = np.asarray(init(shape, dtype=dt), dtype=dt)
+        value = to_device(np.asarray(init(shape, dtype=dt), dtype=dt), self.__dict__.get("_device") or get_device())
         name = name or f"variable_{len(self._variables)}"
         var = Variable(value, name=name, trainable=trainable and self.trainable and dt.kind == "f",
                        regularizer=regularizers.get(regularizer), constraint=constraints.get(constraint),
@@ -275,6 +284,10 @@ class Layer(Trackable, SymbolicTracing):
                 y._keras_mask = x._keras_mask
                 return y
             return x
+        if is_device_array(x):
+            if x.dtype.kind == "f" and self._autocast_inputs():
+                x = x.astype(self._dtype, copy=False)
+            return Tensor(x)
         if isinstance(x, (np.ndarray, list, float, int, np.generic)) and not isinstance(x, bool):
             arr = np.asarray(x)
             if arr.dtype.kind == "f" and self._autocast_inputs():

@@ -21,6 +21,7 @@ import numpy as np
 
 from brickwork import constraints, initializers, regularizers
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.random import make_generator
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.layer import Layer
@@ -65,8 +66,7 @@ class HeadProjection(Layer):
 
 
 def _mask_array(m: Any) -> np.ndarray:
-    data = getattr(m, "data", m)
-    arr = np.asarray(data)
+    arr = asarray(m.data if isinstance(m, Tensor) else m)
     return arr.astype(bool) if arr.dtype != bool else arr
 
 

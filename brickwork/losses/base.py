@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.losses.reduction import reduce_weighted_values, standardize_reduction
 
@@ -20,7 +21,7 @@ def standardize_targets(y_true: Any, y_pred: Tensor, loss_name: str, sparse: boo
     than a silent ``(n, n)`` broadcast. For sparse losses the targets are class
     indices of shape ``y_pred.shape[:-1]`` (a trailing axis of 1 is dropped).
     """
-    yt = y_true if isinstance(y_true, Tensor) else Tensor(np.asarray(y_true))
+    yt = y_true if isinstance(y_true, Tensor) else Tensor(asarray(y_true))
     if sparse:
         if yt.ndim == y_pred.ndim and yt.shape[-1] == 1:
             yt = Tensor(yt.data.reshape(yt.shape[:-1]))
@@ -74,10 +75,10 @@ class Loss:
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
         in_mask = getattr(y_pred, "_keras_mask", None)
-        y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor(np.asarray(y_pred))
+        y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor(asarray(y_pred))
         y_true = standardize_targets(y_true, y_pred, self.name, sparse=self.sparse)
         values = self.call(y_true, y_pred)
-        values = values if isinstance(values, Tensor) else Tensor(np.asarray(values))
+        values = values if isinstance(values, Tensor) else Tensor(asarray(values))
         out_mask = getattr(values, "_keras_mask", None)
         mask = _combine_masks(in_mask, out_mask)
         if mask is not None and values.ndim and mask.ndim > values.ndim:
@@ -99,7 +100,7 @@ class Loss:
 
 def _combine_masks(a: Any, b: Any) -> np.ndarray | None:
     """The logical AND of two optional masks."""
-    arrays = [np.asarray(m.data if isinstance(m, Tensor) else m).astype(bool) for m in (a, b) if m is not None]
+    arrays = [asarray(m.data if isinstance(m, Tensor) else m).astype(bool) for m in (a, b) if m is not None]
     if not arrays:
         return None
     return arrays[0] if len(arrays) == 1 else arrays[0] & arrays[1]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.losses.base import LossFunctionWrapper, standardize_targets
 
@@ -15,7 +16,7 @@ EPSILON = 1e-7  # Keras's backend.epsilon(): probabilities are clipped to [eps, 
 
 
 def _pred(y_pred: Any) -> Tensor:
-    return y_pred if isinstance(y_pred, Tensor) else Tensor(np.asarray(y_pred))
+    return y_pred if isinstance(y_pred, Tensor) else Tensor(asarray(y_pred))
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:

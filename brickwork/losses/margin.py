@@ -7,13 +7,14 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.losses.base import LossFunctionWrapper, standardize_targets
 
 
 def _signed_labels(y_true: Any, y_pred: Any, name: str) -> tuple[Tensor, Tensor]:
     """Targets in {-1, 1}: labels that are all 0 or 1 become :math:`2y - 1`; others are kept (Keras's rule)."""
-    y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor(np.asarray(y_pred))
+    y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor(asarray(y_pred))
     y_true = standardize_targets(y_true, y_pred, name)
     t = y_true.data
     if np.all((t == 0) | (t == 1)):
@@ -36,7 +37,7 @@ def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
 
 def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
     r"""Per sample :math:`\max(\max_j (1 - y_j)\hat y_j - \sum_j y_j \hat y_j + 1, 0)` over one-hot targets."""
-    y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor(np.asarray(y_pred))
+    y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor(asarray(y_pred))
     y_true = standardize_targets(y_true, y_pred, "categorical_hinge")
     pos = F.sum(y_true * y_pred, axis=-1)
     neg = F.max((1.0 - y_true) * y_pred, axis=-1)

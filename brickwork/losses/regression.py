@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.losses.base import LossFunctionWrapper, standardize_targets
 
@@ -19,7 +20,7 @@ EPSILON = 1e-7
 
 
 def _inputs(y_true: Any, y_pred: Any, name: str) -> tuple[Tensor, Tensor]:
-    y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor(np.asarray(y_pred))
+    y_pred = y_pred if isinstance(y_pred, Tensor) else Tensor(asarray(y_pred))
     return standardize_targets(y_true, y_pred, name), y_pred
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from brickwork.backend import get_array_module
+from brickwork.engine.device import scatter_add
 from brickwork.metrics.base import Metric, as_array
 
 EPSILON = 1e-7
@@ -52,7 +53,7 @@ class MeanIoU(Metric):
         if self.ignore_class is not None:
             keep &= t != self.ignore_class
         cm = xp.zeros((self.num_classes, self.num_classes))
-        xp.add.at(cm, (t[keep], p[keep]), w[keep])
+        scatter_add(cm, (t[keep], p[keep]), w[keep])
         self.total_cm.assign_add(cm)
 
     def result(self) -> float:

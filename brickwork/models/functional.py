@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.input_layer import InputLayer
 from brickwork.layers.layer import Layer
@@ -142,8 +143,8 @@ class Functional(Model):
 
 
 def _conform(sym: SymbolicTensor, value: Any, model_name: str) -> Tensor:
-    t = value if isinstance(value, Tensor) else Tensor(np.asarray(value.to_numpy() if hasattr(value, "to_numpy")
-                                                                  else value))
+    t = value if isinstance(value, Tensor) else Tensor(asarray(value.to_numpy() if hasattr(value, "to_numpy")
+                                                               else value))
     declared = sym.shape
     if t.ndim == len(declared) - 1 and declared[-1] == 1:
         mask = t._keras_mask

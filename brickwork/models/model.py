@@ -18,6 +18,7 @@ import numpy as np
 
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.layer import Layer
+from brickwork.models.devices import move_model
 from brickwork.models.training import Trainer
 
 
@@ -102,6 +103,12 @@ class Model(Trainer, Layer):
         return cfg
 
     # ----------------------------------------------------------------- misc
+    def to(self, device: str) -> Model:
+        """Move the model to ``device`` (``'cpu'`` or ``'gpu'``): its variables in place, its optimizer's
+        slots and its metrics' state. ``fit``/``evaluate``/``predict`` then move each batch there;
+        ``predict`` still returns NumPy arrays. Returns the model (PyTorch's ``model.to('cuda')``)."""
+        return move_model(self, device)
+
     def summary(self, line_length: int | None = None, print_fn: Any = None, expand_nested: bool = False,
                 show_trainable: bool = False) -> None:
         """Print a table of layers, output shapes and parameter counts (Keras format)."""

@@ -41,6 +41,7 @@ from brickwork.models.data_adapter import (
     to_numpy_outputs,
     unpack_x_y_sample_weight,
 )
+from brickwork.models.devices import batch_on_device
 from brickwork.models.input_checks import check_numeric_inputs, model_numeric_inputs
 from brickwork.utils.tree import flatten
 
@@ -335,7 +336,7 @@ class Trainer:
             if not (start_step and self.stop_training):
                 for step, batch in data.epoch(start_step, order):
                     cb.on_train_batch_begin(step, {})
-                    logs = _pythonify(self.train_step(batch))
+                    logs = _pythonify(self.train_step(batch_on_device(self, batch)))
                     progress.step = step + 1
                     cb.on_train_batch_end(step, logs)
                     if self.stop_training:
@@ -366,7 +367,7 @@ class Trainer:
         logs: dict[str, Any] = {}
         for step, batch in data.epoch():
             cb.on_test_batch_begin(step, {})
-            logs = _pythonify(self.test_step(batch))
+            logs = _pythonify(self.test_step(batch_on_device(self, batch)))
             cb.on_test_batch_end(step, logs)
         logs = logs or self.get_metrics_result()
         cb.on_test_end(logs)
@@ -401,7 +402,7 @@ class Trainer:
         chunks: list[Any] = []
         for step, batch in data.epoch():
             cb.on_predict_batch_begin(step, {})
-            out = to_numpy_outputs(self.predict_step(batch))
+            out = to_numpy_outputs(self.predict_step(batch_on_device(self, batch)))
             chunks.append(out)
             cb.on_predict_batch_end(step, {"outputs": out})
         cb.on_predict_end({})
@@ -425,7 +426,7 @@ class Trainer:
         self.reset_metrics()
         logs: dict[str, Any] = {}
         for _, batch in data.epoch():
-            logs = _pythonify(step(batch))
+            logs = _pythonify(step(batch_on_device(self, batch)))
         if return_dict:
             return logs
         values = list(logs.values())
@@ -443,7 +444,7 @@ class Trainer:
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch."""
         data = self._adapter(x, None, None, None, None, False, None, "predict_on_batch")
-        return to_numpy_outputs(self.predict_step((data.x,)))
+        return to_numpy_outputs(self.predict_step(batch_on_device(self, (data.x,))))
 
     def get_compile_config(self) -> dict[str, Any] | None:
         return getattr(self, "_compile_config", None)

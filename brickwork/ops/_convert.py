@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from brickwork.engine.config import floatx
+from brickwork.engine.device import asarray, is_device_array, to_device
 from brickwork.engine.tensor import Tensor, as_array
 
 _WEAK = (bool, int, float)
@@ -17,7 +18,7 @@ def tensor(x: Any, dtype: Any = None) -> Tensor:
     Python floats and lists of floats become ``floatx()``."""
     if isinstance(x, Tensor):
         return x
-    return Tensor(as_array(np.asarray(x) if not isinstance(x, (list, tuple, *_WEAK)) else x,
+    return Tensor(as_array(asarray(x) if not isinstance(x, (list, tuple, *_WEAK)) else x,
                            None if dtype is None else np.dtype(dtype)))
 
 
@@ -28,7 +29,7 @@ def raw(x: Any) -> np.ndarray:
 
 def plain(values: Any) -> Tensor:
     """A result with no graph (comparisons, indices, rounding)."""
-    return Tensor(np.asarray(values))
+    return Tensor(asarray(values))
 
 
 def float_dtype(*xs: Any) -> np.dtype:
@@ -53,7 +54,14 @@ def promote(*xs: Any, to_float: bool = False) -> list[Tensor]:
     operand's type), an integer array meeting a float one becomes that float, and ``to_float``
     turns an all-integer result into floatx (division, ``sqrt``...)."""
     strong = [x for x in xs if not isinstance(x, _WEAK)]
-    kinds = [np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).kind for x in strong]
+    if any(is_device_array(x.data if isinstance(x, Tensor) else x) for x in strong):
+        return [t if t.device == "gpu" or t.requires_grad else Tensor(to_device(t.data, "gpu"))
+                for t in _promote(xs, strong, to_float)]
+    return _promote(xs, strong, to_float)
+
+
+def _promote(xs: tuple[Any, ...], strong: list[Any], to_float: bool) -> list[Tensor]:
+    kinds = [np.dtype(getattr(x, "dtype", None) or asarray(x).dtype).kind for x in strong]
     weak_float = any(isinstance(x, float) for x in xs)
     if any(k == "f" for k in kinds) or weak_float or to_float:
         target = float_dtype(*xs)
@@ -63,7 +71,7 @@ def promote(*xs: Any, to_float: bool = False) -> list[Tensor]:
             out.append(t if t.dtype.kind == "f" else Tensor(t.data.astype(target)))
         return out
     if strong:
-        target = np.result_type(*[np.asarray(getattr(x, "data", x)).dtype for x in strong])
+        target = np.result_type(*[asarray(x.data if isinstance(x, Tensor) else x).dtype for x in strong])
         return [tensor(x, target) if isinstance(x, _WEAK) else tensor(x) for x in xs]
     return [tensor(x) for x in xs]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.ops._convert import floating
 
@@ -86,7 +85,7 @@ def gelu(x: Any, approximate: bool = True) -> Tensor:
 def celu(x: Any, alpha: float = 1.0) -> Tensor:
     """``max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))``."""
     t = floating(x)
-    return F.multiply(F.elu(F.divide(t, np.asarray(alpha, t.dtype)), 1.0), np.asarray(alpha, t.dtype))
+    return F.multiply(F.elu(F.divide(t, asarray(alpha, t.dtype)), 1.0), asarray(alpha, t.dtype))
 
 
 def glu(x: Any, axis: int = -1) -> Tensor:

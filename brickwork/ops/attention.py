@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.functions.attention import scaled_dot_product_attention
 from brickwork.functions.einsum import einsum
@@ -35,7 +36,7 @@ def _prepare(query: Any, key: Any, value: Any, mask: Any, is_causal: bool) -> tu
     s = k.shape[1]
     keep = None
     if mask is not None:
-        keep = np.asarray(raw(mask)).astype(bool)
+        keep = asarray(raw(mask)).astype(bool)
         try:
             np.broadcast_shapes(keep.shape, (b, n, t, s))
         except ValueError:
@@ -83,14 +84,14 @@ def composed_dot_product_attention(query: Any, key: Any, value: Any, bias: Any =
     q, k, v, keep = _prepare(query, key, value, mask, is_causal)
     h = q.shape[3]
     factor = 1.0 / math.sqrt(h) if scale is None else float(scale)
-    logits = F.multiply(einsum("btnh,bsnh->bnts", q, k), np.asarray(factor, q.dtype))
+    logits = F.multiply(einsum("btnh,bsnh->bnts", q, k), asarray(factor, q.dtype))
     if attn_logits_soft_cap is not None:
-        cap = np.asarray(attn_logits_soft_cap, q.dtype)
+        cap = asarray(attn_logits_soft_cap, q.dtype)
         logits = F.multiply(F.tanh(F.divide(logits, cap)), cap)
     if bias is not None:
         logits = F.add(logits, tensor(bias))
     if keep is not None:
         keep = np.broadcast_to(keep, logits.shape)
-        logits = F.where(keep, logits, np.asarray(np.finfo(logits.dtype).min, logits.dtype))
+        logits = F.where(keep, logits, asarray(np.finfo(logits.dtype).min, logits.dtype))
     probs = F.softmax(logits, -1)
     return einsum("bnts,bsnh->btnh", probs, v)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray, device_of, to_device
 from brickwork.engine.tensor import Tensor
 from brickwork.ops._convert import keras_dtype, plain, raw, tensor
 
@@ -111,12 +112,12 @@ def _leaves(tree: Any) -> list[Any]:
 
 def cond(pred: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any]) -> Any:
     """``true_fn()`` if ``pred`` else ``false_fn()``."""
-    return true_fn() if bool(np.asarray(raw(pred))) else false_fn()
+    return true_fn() if bool(asarray(raw(pred))) else false_fn()
 
 
 def switch(index: Any, branches: list[Callable[..., Any]], *operands: Any) -> Any:
     """``branches[index](*operands)``, ``index`` clamped to the valid range."""
-    i = int(np.clip(int(np.asarray(raw(index))), 0, len(branches) - 1))
+    i = int(np.clip(int(asarray(raw(index))), 0, len(branches) - 1))
     return branches[i](*operands)
 
 
@@ -126,7 +127,7 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
     is_tuple = isinstance(loop_vars, (list, tuple))
     state = tuple(loop_vars) if is_tuple else (loop_vars,)
     count = 0
-    while (maximum_iterations is None or count < maximum_iterations) and bool(np.asarray(raw(cond(*state)))):
+    while (maximum_iterations is None or count < maximum_iterations) and bool(asarray(raw(cond(*state)))):
         out = body(*state)
         state = tuple(out) if isinstance(out, (list, tuple)) else (out,)
         count += 1
@@ -136,7 +137,7 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
 def fori_loop(lower: int, upper: int, body_fun: Callable[[int, Any], Any], init_val: Any) -> Any:
     """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``."""
     val = init_val
-    for i in range(int(np.asarray(raw(lower))), int(np.asarray(raw(upper)))):
+    for i in range(int(asarray(raw(lower))), int(asarray(raw(upper)))):
         val = body_fun(i, val)
     return val
 
@@ -185,7 +186,8 @@ vectorized_map = map
 
 def size(x: Any) -> Tensor:
     """The number of elements, as an integer tensor."""
-    return plain(np.asarray(tensor(x).size, np.int32))
+    t = tensor(x)
+    return plain(to_device(asarray(t.size, np.int32), device_of(t.data)))
 
 
 def ndim(x: Any) -> int:

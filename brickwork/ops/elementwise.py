@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.functions import special, trigonometric
 from brickwork.ops._convert import floating, plain, promote, raw, tensor
@@ -97,8 +98,8 @@ def minimum(x1: Any, x2: Any) -> Tensor:
 def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
     """Clamp to ``[x_min, x_max]``; the gradient passes where ``x_min <= x <= x_max``."""
     t = tensor(x)
-    lo = None if x_min is None else np.asarray(raw(x_min)).astype(t.dtype)
-    hi = None if x_max is None else np.asarray(raw(x_max)).astype(t.dtype)
+    lo = None if x_min is None else asarray(raw(x_min)).astype(t.dtype)
+    hi = None if x_max is None else asarray(raw(x_max)).astype(t.dtype)
     return F.clip(t, lo, hi)
 
 
@@ -125,7 +126,7 @@ def expm1(x: Any) -> Tensor:
 def exp2(x: Any) -> Tensor:
     """``2 ** x``."""
     t = floating(x)
-    return F.power(np.asarray(2.0, t.dtype), t)
+    return F.power(asarray(2.0, t.dtype), t)
 
 
 def log(x: Any) -> Tensor:
@@ -141,13 +142,13 @@ def log1p(x: Any) -> Tensor:
 def log2(x: Any) -> Tensor:
     """Base-2 logarithm."""
     t = floating(x)
-    return F.divide(F.log(t), np.asarray(math.log(2), t.dtype))
+    return F.divide(F.log(t), asarray(math.log(2), t.dtype))
 
 
 def log10(x: Any) -> Tensor:
     """Base-10 logarithm."""
     t = floating(x)
-    return F.divide(F.log(t), np.asarray(math.log(10), t.dtype))
+    return F.divide(F.log(t), asarray(math.log(10), t.dtype))
 
 
 def logaddexp(x1: Any, x2: Any) -> Tensor:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.functions import image as image_functions
 from brickwork.ops._convert import data_format as resolve_format
@@ -62,7 +63,7 @@ def resize(images: Any, size: Any, interpolation: str = "bilinear", antialias: b
         pw = int(float(max(w, int(float(h * tw) / th)) - w) / 2)
         if ph or pw:
             border = np.pad(np.zeros(x.shape, x.dtype), ((0, 0), (ph, ph), (pw, pw), (0, 0)), constant_values=1)
-            x = F.add(F.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0))), border * np.asarray(fill_value, x.dtype))
+            x = F.add(F.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0))), border * asarray(fill_value, x.dtype))
     y = image_functions.resize(x, (th, tw), interpolation, "channels_last", antialias)
     if fmt == "channels_first":
         y = F.transpose(y, (0, 3, 1, 2))

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.functions.singular_values import singular_values
 from brickwork.ops._convert import floating, plain
@@ -24,8 +25,8 @@ def _vector_norm(t: Tensor, ord: Any, axis: tuple[int, ...], keepdims: bool) -> 
         return plain(np.sum(t.data != 0, axis=axis, keepdims=keepdims).astype(t.dtype))
     if isinstance(ord, str):
         raise ValueError(f"norm: ord={ord!r} is a matrix norm but a single axis was given (x has shape {t.shape}).")
-    p = np.asarray(float(ord), t.dtype)
-    return F.power(F.sum(F.power(F.abs(t), p), axis, keepdims), np.asarray(1.0, t.dtype) / p)
+    p = asarray(float(ord), t.dtype)
+    return F.power(F.sum(F.power(F.abs(t), p), axis, keepdims), asarray(1.0, t.dtype) / p)
 
 
 def _matrix_norm(t: Tensor, ord: Any, axis: tuple[int, int], keepdims: bool) -> Tensor:  # noqa: A002

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray, get_array_module
 from brickwork.engine.tensor import Tensor
 from brickwork.functions import indexing
 from brickwork.ops._convert import axis_tuple, floating, plain, promote, raw
@@ -16,7 +17,7 @@ from brickwork.ops._convert import epsilon as fuzz_factor
 
 def _clipped(p: Tensor) -> Tensor:
     eps = fuzz_factor()
-    return F.clip(p, np.asarray(eps, p.dtype), np.asarray(1 - eps, p.dtype))
+    return F.clip(p, asarray(eps, p.dtype), asarray(1 - eps, p.dtype))
 
 
 def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> Tensor:
@@ -50,7 +51,7 @@ def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False
 def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool = False, axis: int = -1) -> Tensor:
     """:math:`-\\ln p_k` for integer labels ``k`` (``target``) and class scores along ``axis``."""
     o = floating(output)
-    labels = np.asarray(raw(target)).astype(np.int64)
+    labels = asarray(raw(target)).astype(np.int64)
     if o.ndim < 1:
         raise ValueError(f"sparse_categorical_crossentropy: output must have rank >= 1; got shape {o.shape}.")
     axis = axis % o.ndim
@@ -74,9 +75,10 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None, sparse:
 
     if sparse:
         raise ValueError("one_hot: sparse=True is not supported.")
-    labels = np.asarray(raw(x)).astype(np.int64)
-    out = (labels[..., None] == np.arange(num_classes)).astype(_dtype(dtype))
-    return plain(np.moveaxis(out, -1, axis) if axis != -1 else out)
+    labels = asarray(raw(x)).astype(np.int64)
+    xp = get_array_module(labels)
+    out = (labels[..., None] == xp.arange(num_classes)).astype(_dtype(dtype))
+    return plain(xp.moveaxis(out, -1, axis) if axis != -1 else out)
 
 
 def multi_hot(inputs: Any, num_classes: int, axis: int = -1, dtype: Any = None, sparse: bool = False) -> Tensor:
@@ -115,7 +117,7 @@ def batch_normalization(x: Any, mean: Any, variance: Any, axis: int, offset: Any
                              f"of x (shape {t.shape}).")
         return F.reshape(v, shape)
 
-    inv = F.divide(np.ones((), t.dtype), F.sqrt(F.add(vec(variance), np.asarray(epsilon, t.dtype))))
+    inv = F.divide(np.ones((), t.dtype), F.sqrt(F.add(vec(variance), asarray(epsilon, t.dtype))))
     if scale is not None:
         inv = F.multiply(inv, vec(scale))
     y = F.multiply(F.subtract(t, vec(mean)), inv)
@@ -128,4 +130,4 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
 
     t = floating(x)
     n = norm(t, ord=order, axis=axis, keepdims=True)
-    return F.divide(t, F.maximum(n, np.asarray(fuzz_factor() if epsilon is None else epsilon, t.dtype)))
+    return F.divide(t, F.maximum(n, asarray(fuzz_factor() if epsilon is None else epsilon, t.dtype)))

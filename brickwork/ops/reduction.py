@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray
 from brickwork.engine.tensor import Tensor
 from brickwork.functions import aggregation, cumulative
 from brickwork.ops._convert import axis_tuple, floating, keras_dtype, plain, raw, tensor
@@ -26,7 +27,7 @@ def _with_initial(reducer: Any, t: Tensor, axis: Any, keepdims: bool, initial: A
     y = reducer(t, axis_tuple(axis), keepdims)
     if initial is None:
         return y
-    return pick(y, np.asarray(initial, t.dtype))
+    return pick(y, asarray(initial, t.dtype))
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Tensor:  # noqa: A001
@@ -93,7 +94,7 @@ def all(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
 
 def count_nonzero(x: Any, axis: Any = None) -> Tensor:
     """Number of non-zero elements along ``axis`` (int32)."""
-    return plain(np.asarray(np.count_nonzero(raw(x), axis=axis_tuple(axis))).astype(np.int32))
+    return plain(asarray(np.count_nonzero(raw(x), axis=axis_tuple(axis))).astype(np.int32))
 
 
 def _cumulative(fn: Any, x: Any, axis: int | None, dtype: Any) -> Tensor:

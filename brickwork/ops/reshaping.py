@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from brickwork import functions as F
+from brickwork.engine.device import asarray, get_array_module, to_host
 from brickwork.engine.tensor import Tensor
 from brickwork.functions import indexing
 from brickwork.ops._convert import axis_tuple, plain, promote, raw, tensor
@@ -181,22 +182,22 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
     t = tensor(x)
     if axis is None:
         t, axis = F.reshape(t, (-1,)), 0
-    return _take_axis(t, np.repeat(np.arange(t.shape[axis]), raw(repeats) if not isinstance(repeats, int)
-                                   else repeats), axis)
+    counts = to_host(raw(repeats)) if not isinstance(repeats, int) else repeats   # a (small) host index
+    return _take_axis(t, np.repeat(np.arange(t.shape[axis]), counts), axis)
 
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = None) -> Tensor:
     """Pad with NumPy's ``pad_width``. ``mode`` is ``'constant'`` (with ``constant_values``, default 0),
     ``'reflect'``, ``'symmetric'``, ``'edge'`` or ``'wrap'``."""
     t = tensor(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (t.ndim, 2))
+    widths = np.broadcast_to(asarray(pad_width, dtype=np.int64), (t.ndim, 2))
     if (widths < 0).any():
         raise ValueError(f"pad: pad_width {pad_width!r} has negative entries (x has shape {t.shape}).")
     if mode == "constant":
         y = F.pad(t, [tuple(int(v) for v in w) for w in widths])
         if constant_values:
             border = np.pad(np.zeros(t.shape, t.dtype), widths, constant_values=1).astype(t.dtype)
-            y = F.add(y, border * np.asarray(constant_values, t.dtype))
+            y = F.add(y, border * asarray(constant_values, t.dtype))
         return y
     if constant_values is not None:
         raise ValueError(f"pad: constant_values is only allowed with mode='constant'; got mode={mode!r}.")
@@ -214,7 +215,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
 def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     """Gather the slices at ``indices`` along ``axis`` (from the flattened tensor when None)."""
     t = tensor(x)
-    idx = np.asarray(raw(indices)).astype(np.int64)
+    idx = asarray(raw(indices)).astype(np.int64)
     if axis is None:
         t, axis = F.reshape(t, (-1,)), 0
     return indexing.take(t, idx, axis % t.ndim)
@@ -223,7 +224,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
 def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     """Gather an element per position of ``indices`` along ``axis`` (NumPy semantics)."""
     t = tensor(x)
-    idx = np.asarray(raw(indices)).astype(np.int64)
+    idx = asarray(raw(indices)).astype(np.int64)
     if axis is None:
         t, idx, axis = F.reshape(t, (-1,)), idx.reshape(-1), 0
     if idx.ndim != t.ndim:
@@ -234,9 +235,9 @@ def take_along_axis(x: Any, indices: Any, axis: int | None = None) -> Tensor:
 def where(condition: Any, x1: Any = None, x2: Any = None) -> Tensor | tuple[Tensor, ...]:
     """``x1`` where ``condition`` else ``x2`` (differentiable in both); with neither, the indices of the
     true elements as a tuple of int32 tensors."""
-    cond = np.asarray(raw(condition)).astype(bool)
+    cond = asarray(raw(condition)).astype(bool)
     if x1 is None and x2 is None:
-        return tuple(plain(i.astype(np.int32)) for i in np.nonzero(cond))
+        return tuple(plain(i.astype(np.int32)) for i in get_array_module(cond).nonzero(cond))
     if x1 is None or x2 is None:
         raise ValueError("where: x1 and x2 must be given together (or neither, for the indices).")
     a, b = promote(x1, x2)

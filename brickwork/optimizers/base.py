@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from brickwork.backend import get_array_module
+from brickwork.engine.device import is_device_array, to_device, to_host
 from brickwork.engine.variable import Variable
 
 
@@ -237,12 +238,20 @@ class Optimizer:
         return cls(**config)
 
     def get_state(self, variables: list[Variable]) -> dict[str, np.ndarray]:
-        """Slot arrays keyed ``'{variable index}/{slot}'`` for ``variables``, plus ``iterations``."""
+        """Slot arrays keyed ``'{variable index}/{slot}'`` for ``variables``, plus ``iterations``
+        (NumPy arrays: slots on a GPU are copied to the host)."""
         state = {"iterations": np.asarray(self.iterations)}
         for i, v in enumerate(variables):
             for name, arr in self._slots.get(id(v), {}).items():
-                state[f"{i}/{name}"] = arr
+                state[f"{i}/{name}"] = to_host(arr)
         return state
+
+    def to(self, device: str) -> Optimizer:
+        """Move every slot array to ``device`` (``model.to`` calls this); returns the optimizer."""
+        for slots in self._slots.values():
+            for name, arr in slots.items():
+                slots[name] = to_device(arr, device)
+        return self
 
     def set_state(self, variables: list[Variable], state: dict[str, np.ndarray]) -> None:
         self.iterations = int(state.get("iterations", 0))
@@ -251,7 +260,7 @@ class Optimizer:
             if names:
                 slots = self._slots_for(v)
                 for name in names:
-                    value = get_array_module(v.data).asarray(state[f"{i}/{name}"])
+                    value = to_device(np.asarray(state[f"{i}/{name}"]), "gpu" if is_device_array(v.data) else "cpu")
                     slots[name] = value.astype(v.dtype) if value.dtype.kind == "f" else value
 
 

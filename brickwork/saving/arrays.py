@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.lib import format as npy_format
 
+from brickwork.engine.device import to_host
 from brickwork.saving.errors import ModelFileError
 from brickwork.saving.limits import check_member_name, nbytes_of, open_zip, plain_dtype
 
@@ -136,5 +137,5 @@ def read_npz(data: bytes, path: str, member: str, budget: int,
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     """The bytes of an uncompressed ``.npz`` holding ``arrays`` (no pickles)."""
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, **{k: to_host(v) for k, v in arrays.items()})  # GPU arrays are copied to the host
     return buffer.getvalue()

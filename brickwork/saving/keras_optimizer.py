@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.engine.device import to_host
 from brickwork.saving.errors import ModelFileError
 
 # slot names in Keras's order, and whether Keras groups them by slot or interleaves them per variable
@@ -60,7 +61,7 @@ def optimizer_arrays(optimizer: Any, variables: list[Any]) -> list[np.ndarray] |
     arrays = [np.asarray(optimizer.iterations, np.int64), np.asarray(optimizer.learning_rate, np.float32)]
     for i, slot in _order(layout, slots, len(variables)):
         value = state.get(f"{i}/{slot}")
-        arrays.append(np.zeros(variables[i].shape, variables[i].dtype) if value is None else np.asarray(value))
+        arrays.append(np.zeros(variables[i].shape, variables[i].dtype) if value is None else to_host(value))
     if type(optimizer).__name__ == "Nadam":
         arrays.append(np.asarray(state.get("u_product", 1.0), np.float32))
     return arrays

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.engine.device import to_host
 from brickwork.saving.errors import ModelFileError
 from brickwork.saving.keras_optimizer import optimizer_arrays, set_optimizer_arrays
 from brickwork.saving.limits import DEFAULT_MAX_BYTES, nbytes_of, open_regular, plain_dtype
@@ -216,7 +217,7 @@ def write_h5(model: Any) -> bytes:
             group = h5file.create_group(_join(path, "vars"))
             group.attrs["name"] = name
             for i, var in enumerate(variables):
-                group.create_dataset(str(i), data=np.asarray(var.data))
+                group.create_dataset(str(i), data=to_host(var.data))
         optimizer = getattr(model, "optimizer", None) if getattr(model, "compiled", False) else None
         arrays = None if optimizer is None else optimizer_arrays(optimizer, model.trainable_weights)
         if arrays is not None:

@@ -78,7 +78,7 @@ class LSTMSequence(Function):
         p = rest.pop(0) if self.peepholes else None
         n, t_len, _ = x.shape
         units = u.shape[0]
-        order = self._order(units)
+        order = xp.asarray(self._order(units))
         ns = 2 if self.coupled else 3            # sigmoid gates: (o, f) or (o, i, f)
         self.order, self.units, self.ns = order, units, ns
         wp, up = w[:, order], u[:, order]
@@ -212,7 +212,7 @@ class LSTMSequence(Function):
                 dc_prev[...] = 0
             dc = dc_prev
         dz2 = dz_all.reshape(t_len * n, -1)
-        inverse = np.argsort(self.order)
+        inverse = get_array_module(self.order).argsort(self.order)
         needs = self.needs_input_grad
         grads: list[np.ndarray | None] = []
         gx = input_grad_to_batch_major((dz2 @ wp.T).reshape(t_len, n, -1), self.go_backwards) if needs[0] else None

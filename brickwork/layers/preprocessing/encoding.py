@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.engine.device import device_of, to_device, to_host
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.preprocessing.base import PreprocessingLayer
 
@@ -78,11 +79,13 @@ class CategoryEncoding(PreprocessingLayer):
         raise NotImplementedError("CategoryEncoding has nothing to adapt: give num_tokens.")
 
     def call(self, inputs):
-        values = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+        values = inputs.data if isinstance(inputs, Tensor) else inputs
+        device = device_of(values)
+        values = to_host(values) if device == "gpu" else np.asarray(values)   # a lookup: done on the host
         if values.dtype.kind == "f" and np.any(values != np.round(values)):
             raise ValueError(f"CategoryEncoding '{self.name}' needs integer categories; got non-integer values.")
-        return Tensor(encode_counts(values, self.num_tokens, self.output_mode, f"CategoryEncoding '{self.name}'",
-                                    self._dtype))
+        return Tensor(to_device(encode_counts(values, self.num_tokens, self.output_mode,
+                                              f"CategoryEncoding '{self.name}'", self._dtype), device))
 
     def compute_output_shape(self, input_shape):
         return encoded_shape(input_shape, self.output_mode, self.num_tokens)
