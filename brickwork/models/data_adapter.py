@@ -19,9 +19,33 @@ from typing import Any
 
 import numpy as np
 
+from brickwork.engine.device import is_device_array, to_host
 from brickwork.engine.random import generator
+from brickwork.engine.tensor import Tensor
 from brickwork.models import data as data_utils
 from brickwork.utils.tree import flatten, map_structure, pack_sequence_as
+
+# --------------------------------------------------------------- sharding
+# A hook that splits fit's training data between processes (``brickwork.distributed`` installs
+# one on ``init()``). The adapter knows nothing of MPI: the hook has ``num_local(n) -> int``, the
+# items each process takes per epoch (the same on every process), and ``select(order) -> indices``,
+# this process's items from the epoch's order (the hook makes that order the same everywhere).
+_shard_hook: Any = None
+
+
+def set_shard_hook(hook: Any) -> None:
+    """Install ``hook`` (``None`` removes it) to shard the training data of every later ``fit``
+    epoch between processes; validation, ``evaluate``, ``predict`` and generators are not sharded."""
+    if hook is not None and not (callable(getattr(hook, "num_local", None))
+                                 and callable(getattr(hook, "select", None))):
+        raise TypeError(f"set_shard_hook expects an object with num_local(n) and select(order); got {hook!r}.")
+    global _shard_hook
+    _shard_hook = hook
+
+
+def get_shard_hook() -> Any:
+    """The installed shard hook, or ``None``."""
+    return _shard_hook
 
 
 def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> tuple[Any, ...]:
@@ -83,6 +107,7 @@ class DataAdapter:
         self.what, self.float_dtype, self.allow_nan = what, np.dtype(float_dtype), allow_nan
         self.input_dtypes, self.class_weight = input_dtypes, class_weight
         self.shuffle = bool(shuffle)
+        self.shard = what == "fit"  # fit's training data; split_validation's copy turns it off
         self.current_order: np.ndarray | None = None
         self.steps = None if steps is None else check_positive_int(steps, "steps", what)
         self.batch_size = 32 if batch_size is None else check_positive_int(batch_size, "batch_size", what)
@@ -147,10 +172,25 @@ class DataAdapter:
         if self.steps is not None:
             return self.steps
         if self.kind == "arrays":
-            return math.ceil(self.num_samples / self.batch_size)
+            return math.ceil(self._local_count(self.num_samples) / self.batch_size)
         if self.kind == "sequence":
-            return len(self.source)
+            return self._local_count(len(self.source))
         return None
+
+    def _active_shard_hook(self) -> Any:
+        return _shard_hook if getattr(self, "shard", False) else None
+
+    def _local_count(self, size: int) -> int:
+        """Samples (or PyDataset batches) this process takes per epoch: ``size`` unless sharded."""
+        hook = self._active_shard_hook()
+        return size if hook is None else int(hook.num_local(size))
+
+    def _shard(self, size: int, order: np.ndarray | None) -> np.ndarray | None:
+        """This process's share of the epoch's ``order`` (``None``: in order) when sharded."""
+        hook = self._active_shard_hook()
+        if hook is None:
+            return order
+        return np.asarray(hook.select(np.arange(size) if order is None else order), dtype=np.int64)
 
     def _standardize_batch(self, batch: Any) -> tuple[Any, ...]:
         x, y, sw = unpack_x_y_sample_weight(batch)
@@ -210,7 +250,7 @@ class DataAdapter:
         """A PyDataset's batches in order (shuffled order with ``shuffle``). With ``workers > 1``
         a thread pool reads up to ``max_queue_size`` batches ahead (threads also when
         ``use_multiprocessing=True``: batches of NumPy work release the GIL, and nothing is pickled)."""
-        drawn = self._epoch_order(len(self.source), order)
+        drawn = self._shard(len(self.source), self._epoch_order(len(self.source), order))
         order = np.arange(len(self.source)) if drawn is None else drawn
         n = len(order) if self.steps is None else min(self.steps, len(order))
         if hasattr(self.source, "on_epoch_begin"):
@@ -235,7 +275,8 @@ class DataAdapter:
     def _array_epoch(self, start_step: int = 0,
                      order: np.ndarray | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
         n, bs = self.num_samples, self.batch_size
-        order = self._epoch_order(n, order)
+        order = self._shard(n, self._epoch_order(n, order))
+        n = n if order is None else len(order)
         for step in range(start_step, self.num_batches):
             start = (step * bs) % n
             idx = slice(start, min(start + bs, n)) if order is None else order[start:start + bs]
@@ -255,7 +296,7 @@ class DataAdapter:
         self.num_samples = data_utils.num_samples(x, "x")
         val = object.__new__(DataAdapter)
         val.__dict__.update(self.__dict__)
-        val.x, val.y, val.sample_weight, val.shuffle, val.steps = vx, vy, vsw, False, None
+        val.x, val.y, val.sample_weight, val.shuffle, val.steps, val.shard = vx, vy, vsw, False, None, False
         val.num_samples = data_utils.num_samples(vx, "x")
         return val
 
@@ -276,5 +317,5 @@ def batch_size_of(x: Any) -> int:
 
 def to_numpy_outputs(outputs: Any) -> Any:
     """A batch of model outputs as NumPy arrays (same structure)."""
-    return map_structure(lambda t: t.data if hasattr(t, "data") and not isinstance(t, np.ndarray) else
-                         np.asarray(t), outputs)
+    return map_structure(lambda t: to_host(t.data) if isinstance(t, Tensor) else
+                         to_host(t) if is_device_array(t) else np.asarray(t), outputs)

@@ -38,6 +38,7 @@ from brickwork.models.compile_utils import CompiledLoss, CompiledMetrics
 from brickwork.models.data_adapter import (
     DataAdapter,
     batch_size_of,
+    get_shard_hook,
     to_numpy_outputs,
     unpack_x_y_sample_weight,
 )
@@ -291,6 +292,8 @@ class Trainer:
         """
         self._require_compiled("fit")
         verbose = arguments.verbosity(verbose, "fit")
+        if getattr(get_shard_hook(), "rank", 0) != 0:   # data-parallel training: progress on rank 0 only
+            verbose = 0
         args = arguments.check_fit(epochs, batch_size, validation_split, initial_epoch, steps_per_epoch,
                                    validation_steps, validation_batch_size, validation_freq)
         epochs, batch_size, initial_epoch = args["epochs"], args["batch_size"], args["initial_epoch"]
