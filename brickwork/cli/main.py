@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--sep", default=",", help="field separator of the CSVs (default: ','; e.g. ';')")
     predict.add_argument("--decimal", default=".", help="decimal mark of the CSVs (default: '.'; e.g. ',')")
     predict.add_argument("--batch-size", type=int, default=1024, help="rows per model call (default: 1024)")
+    predict.add_argument("--reasons", type=int, default=0, metavar="N",
+                         help="also write each row's N reason codes (the features pushing the score most toward "
+                              "default, by integrated gradients): columns reason_1..reason_N and reason_k_value")
     return parser
 
 
@@ -60,11 +63,14 @@ def _run_predict(args: argparse.Namespace) -> int:
 
     if args.batch_size <= 0:
         raise ValueError(f"--batch-size must be a positive integer; got {args.batch_size}.")
+    if args.reasons < 0:
+        raise ValueError(f"--reasons must be a non-negative integer (0: no reason codes); got {args.reasons}.")
     for option in ("sep", "decimal"):
         if not getattr(args, option):
             raise ValueError(f"--{option} must not be empty.")
     return run_predict(args.model, args.input, args.output, args.sequences, batch_size=args.batch_size,
-                       force=args.force, encoding=args.encoding, sep=args.sep, decimal=args.decimal)
+                       force=args.force, encoding=args.encoding, sep=args.sep, decimal=args.decimal,
+                       reasons=args.reasons)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -127,7 +127,7 @@ def load_scoring_model(model_path: str) -> Any:
 
 def run_predict(model_path: str, input_csv: str, output_csv: str, sequences_csv: str | None = None,
                 batch_size: int = 1024, force: bool = False, encoding: str = "utf-8", sep: str = ",",
-                decimal: str = ".") -> int:
+                decimal: str = ".", reasons: int = 0) -> int:
     """Score ``input_csv`` with the model in ``model_path`` and write ``output_csv`` (atomically).
 
     ``sequences_csv``: the related table of a model with a sequence input (required for such a model).
@@ -174,6 +174,7 @@ def run_predict(model_path: str, input_csv: str, output_csv: str, sequences_csv:
         related = read_csv(sequences_csv, "sequences CSV", encoding, sep, decimal)
         sequences = balance_sequences(related, frame[key].to_numpy(), schema.sequence["months"])
     inputs = schema.inputs(frame, sequences, source=input_csv)
+    named_inputs = inputs
     if len(getattr(model, "inputs", None) or []) == 1:
         if len(inputs) != 1:
             raise PredictError(f"the model {model_path} has one input but its schema makes {len(inputs)} "
@@ -195,6 +196,8 @@ def run_predict(model_path: str, input_csv: str, output_csv: str, sequences_csv:
     columns = ["score"] if scores.shape[1] == 1 else [f"score_{j}" for j in range(scores.shape[1])]
     for j, name in enumerate(columns):
         out[name] = scores[:, j]
+    if reasons:
+        _add_reason_columns(out, model, model_path, schema, named_inputs, meta, reasons, scores.shape[1])
     try:
         with atomic_write(output_csv, "w") as handle:
             out.to_csv(handle, index=False)
@@ -202,6 +205,26 @@ def run_predict(model_path: str, input_csv: str, output_csv: str, sequences_csv:
         raise PredictError(f"cannot write --output {output_csv}: {err.strerror or err}.") from None
     print(f"wrote {len(out):,} scores ({label}) to {output_csv}", file=sys.stderr)
     return 0
+
+
+def _add_reason_columns(out: Any, model: Any, model_path: str, schema: Any, inputs: dict[str, np.ndarray],
+                        meta: dict[str, Any], reasons: int, n_outputs: int) -> None:
+    """Columns ``reason_k`` (sentence) and ``reason_k_value`` (attribution) for k = 1..``reasons``."""
+    from brickwork.studies.reason_codes import reference_profile, schema_reason_codes
+
+    if n_outputs != 1:
+        raise PredictError(f"--reasons explains a model with one score per row; {model_path} gives {n_outputs}.")
+    profile = meta.get("reason_reference")
+    if profile is None:
+        profile = reference_profile(inputs, schema)
+        print(f"note: {model_path} stores no reference applicant (metadata['reason_reference']); the reasons "
+              "compare each row with the median of the rows scored here", file=sys.stderr)
+    codes = schema_reason_codes(model, schema, inputs, profile, n_reasons=reasons)
+    for k in range(reasons):
+        out[f"reason_{k + 1}"] = [row[k].text if k < len(row) else "" for row in codes]
+        out[f"reason_{k + 1}_value"] = [row[k].attribution if k < len(row) else np.nan for row in codes]
+    print(f"reason codes: the {reasons} features pushing each score most toward the positive class, by "
+          "integrated gradients against the reference applicant", file=sys.stderr)
 
 
 def _report_preprocessing(model: Any) -> None:

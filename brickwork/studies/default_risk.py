@@ -32,7 +32,8 @@ from brickwork.datasets.home_credit import (
     make_home_credit,
 )
 from brickwork.evaluation import holdout_split
-from brickwork.studies.report import Report, mean_std
+from brickwork.studies.reason_codes import reference_profile, schema_reason_codes
+from brickwork.studies.report import Report, calibration_section, mean_std, reason_section
 
 MONTHS = 24
 
@@ -171,14 +172,16 @@ def run(out: str, data: str | None = None, quick: bool = False, seeds: int | Non
         histories.append(history.history)
         scores = model.predict(take(test), batch_size=1024, verbose=0).ravel()
         gru_auc.append(float(roc_auc_score(y[test], scores)))
-        best = (scores, model) if best is None or gru_auc[-1] >= max(gru_auc) else best
+        best = (scores, model, val) if best is None or gru_auc[-1] >= max(gru_auc) else best
         base_runs["gradient-boosted trees (+ balance aggregates)"].append(
             boosted_trees_auc(tables["+ balance aggregates"], y, train_all, test, seed))
         if verbose:
             print(f"seed {seed}: GRU hybrid test AUC {gru_auc[-1]:.4f}; " +
                   ", ".join(f"{k} {v[-1]:.4f}" for k, v in base_runs.items()), flush=True)
-    scores, model = best
-    model.metadata = {"study": "default-risk", "schema": schema.to_dict(), "output": "probability of default"}
+    scores, model, val = best
+    profile = reference_profile(take(train_all), schema, y[train_all])
+    model.metadata = {"study": "default-risk", "schema": schema.to_dict(), "output": "probability of default",
+                      "reason_reference": profile}
     model.save(os.path.join(out, "model.bw"))
     lr = np.mean(base_runs["logistic regression (application)"])
     lr_all = np.mean(base_runs["logistic regression (+ balance aggregates)"])
@@ -219,10 +222,19 @@ def run(out: str, data: str | None = None, quick: bool = False, seeds: int | Non
     report.text(f"Confusion matrix (flagging the riskiest {y[train_all].mean():.1%}, the training default rate; "
                 f"score ≥ {threshold:.3f}):")
     report.table(["", "predicted repaid", "predicted default"], [["repaid", *cm[0]], ["default", *cm[1]]])
-    report.text("The saved `model.bw` carries its preprocessing: score new applications with "
-                "`brickwork predict --model model.bw --input application.csv --sequences credit_card_balance.csv "
-                "--output scores.csv`.")
+    val_scores = model.predict(take(val), batch_size=1024, verbose=0).ravel()
+    calibration = calibration_section(report, y[val], val_scores, y[test], scores)
+    order = np.argsort(-scores, kind="stable")
+    sample = np.concatenate([order[:3], order[len(order) // 2:len(order) // 2 + 1]])   # 3 riskiest + the median
+    reasons = schema_reason_codes(model, schema, take(test[sample]), profile, n_reasons=4)
+    ids = frame["SK_ID_CURR"].to_numpy()[test[sample]]
+    reason_section(report, ids, scores[sample], y[test][sample], reasons)
+    report.text("The saved `model.bw` carries its preprocessing and its reference applicant: score new "
+                "applications, with their four principal reasons, by `brickwork predict --model model.bw --input "
+                "application.csv --sequences credit_card_balance.csv --output scores.csv --reasons 4`.")
     report.metrics = {"gru_auc": gru_auc, "baselines": base_runs, "ceiling_auc": ceiling, "load_seconds": load_s,
-                      "applicants": int(len(y)), "default_rate": float(y.mean()), "confusion_matrix": cm}
+                      "applicants": int(len(y)), "default_rate": float(y.mean()), "confusion_matrix": cm,
+                      "calibration": calibration,
+                      "reason_codes": {str(i): [[r.text, r.attribution] for r in row] for i, row in zip(ids, reasons)}}
     report.write()
     return report

@@ -10,6 +10,78 @@ from typing import Any
 from brickwork.utils.io import atomic_write
 
 
+def calibration_section(report: Report, y_val: Any, p_val: Any, y_test: Any, p_test: Any) -> dict[str, Any]:
+    """Calibration of a binary classifier on the test split, before and after Platt / isotonic recalibration
+    fitted on the validation split only: Brier, ECE, the reliability by decile and a reliability diagram.
+    Returns the figures for ``metrics.json``."""
+    import numpy as np
+
+    from brickwork.calibration import (
+        IsotonicCalibration,
+        PlattScaling,
+        brier_score,
+        expected_calibration_error,
+    )
+
+    platt = PlattScaling(on="probabilities").fit(p_val, y_val)
+    isotonic = IsotonicCalibration(on="probabilities").fit(p_val, y_val)
+    variants = {"as trained": np.asarray(p_test, np.float64), "Platt scaling": platt.transform(p_test),
+                "isotonic regression": isotonic.transform(p_test)}
+    rows, out = [], {"platt": {"a": platt.a_, "b": platt.b_}}
+    for name, p in variants.items():
+        figures = {"brier": brier_score(y_test, p), "ece_15_uniform": expected_calibration_error(y_test, p, 15),
+                   "ece_10_quantile": expected_calibration_error(y_test, p, 10, "quantile"),
+                   "mean_probability": float(np.mean(p))}
+        out[name] = figures
+        rows.append([name, f"{figures['brier']:.4f}", f"{figures['ece_15_uniform']:.4f}",
+                     f"{figures['ece_10_quantile']:.4f}", f"{figures['mean_probability']:.2%}"])
+    report.text(f"**Calibration** on the test split (observed default rate {np.mean(y_test):.2%}); the "
+                "recalibrators are fitted on the validation split only. ECE: the count-weighted mean gap "
+                "between predicted probability and observed default rate over 15 equal-width bins, and over "
+                "deciles of the score.")
+    report.table(["probabilities", "Brier", "ECE (15 bins)", "ECE (deciles)", "mean predicted"], rows)
+    base = variants["as trained"]
+    y_arr = np.asarray(y_test, np.float64).reshape(-1)
+    decile = np.searchsorted(np.percentile(base, np.linspace(0, 100, 11))[1:-1], base)   # as reliability_curve
+    groups = [np.flatnonzero(decile == k) for k in range(10) if np.any(decile == k)]
+    observed = np.array([y_arr[g].mean() for g in groups])
+    predicted = {name: np.array([p[g].mean() for g in groups]) for name, p in variants.items()}
+    decile_rows = [[k + 1, len(g), f"{observed[k]:.2%}"] + [f"{predicted[n][k]:.2%}" for n in variants]
+                   for k, g in enumerate(groups)]
+    report.text("Reliability by decile of the trained model's score (the same applicants in every column):")
+    report.table(["decile", "applicants", "observed default rate"] + [f"mean predicted ({n})" for n in variants],
+                 decile_rows)
+    out["deciles"] = {"observed": observed.tolist(), **{n: v.tolist() for n, v in predicted.items()}}
+
+    def draw(ax: Any) -> None:
+        top = float(max(observed.max(), *(v.max() for v in predicted.values()))) * 1.1
+        ax.plot([0, top], [0, top], "--", color="gray", label="perfectly calibrated")
+        for name, values in predicted.items():
+            ax.plot(values, observed, "o-", markersize=4, label=name)
+        ax.set_xlim(0, min(1.0, top))
+        ax.set_ylim(0, min(1.0, top))
+        ax.set_xlabel("mean predicted probability of default (decile of the score)")
+        ax.set_ylabel("observed default rate")
+        ax.legend(fontsize=7)
+
+    report.figure("reliability.png", "Reliability by decile on the test split, before and after recalibration",
+                  draw)
+    return out
+
+
+def reason_section(report: Report, ids: Any, scores: Any, outcomes: Any, reasons: list[list[Any]]) -> None:
+    """A table of sample applicants with their score and top reason codes."""
+    report.text("**Reason codes** for sample test applicants (the three riskiest and the median one): the "
+                "features that pushed the default probability most above the reference applicant's (the "
+                "median non-defaulter of the training split), by integrated gradients; each value is that "
+                "feature's share of the difference in probability.")
+    rows = []
+    for i, score, outcome, row in zip(ids, scores, outcomes, reasons):
+        cells = [f"{r.text} ({r.attribution:+.3f})" for r in row] + [""] * (4 - len(row))
+        rows.append([i, f"{score:.3f}", "default" if outcome else "repaid", *cells[:4]])
+    report.table(["applicant", "score", "outcome", "reason 1", "reason 2", "reason 3", "reason 4"], rows)
+
+
 def mean_std(values: list[float]) -> str:
     import numpy as np
 
