@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quick", action="store_true", help="a smaller, faster run")
     predict = sub.add_parser("predict", help="score a CSV with a model saved by a study", epilog=PREDICT_EPILOG,
                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    predict.add_argument("--model", required=True, help="the saved model file (model.bw)")
+    predict.add_argument("--model", required=True,
+                         help="the saved model file (.brick, .keras, or .onnx from brickwork.export.to_onnx)")
     predict.add_argument("--input", required=True, help="CSV of rows to score")
     predict.add_argument("--output", required=True, help="CSV to write (atomically); must not exist unless --force")
     predict.add_argument("--sequences", default=None,

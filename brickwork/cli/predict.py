@@ -109,8 +109,28 @@ def _check_finite_columns(frame: Any, columns: list[str], source: str, allow_nan
                                   "Replace or drop those rows."))
 
 
+class OnnxScoringModel:
+    """An exported ``.onnx`` file behind the part of the model interface that scoring uses
+    (``metadata``, ``inputs``/``input_names``, ``predict``), run by onnxruntime."""
+
+    def __init__(self, path: str) -> None:
+        from brickwork.export.onnx_scoring import OnnxScorer
+
+        self.scorer = OnnxScorer(path)
+        self.metadata = self.scorer.metadata
+        self.input_names = list(self.scorer.input_names)
+        self.inputs = self.input_names
+
+    def predict(self, inputs: Any, batch_size: int | None = None, verbose: int = 0) -> Any:
+        return self.scorer.predict(inputs, batch_size=batch_size)
+
+    def _flat_layers(self) -> list[Any]:
+        return []                  # no brickwork layers: nothing imputes, nothing to report
+
+
 def load_scoring_model(model_path: str) -> Any:
-    """``load_model`` with every failure turned into a :class:`PredictError` naming the file."""
+    """``load_model`` (or, for an ``.onnx`` file, an onnxruntime session) with every failure turned into
+    a :class:`PredictError` naming the file."""
     from brickwork.saving import load_model
 
     if not os.path.exists(model_path):
@@ -118,6 +138,8 @@ def load_scoring_model(model_path: str) -> Any:
     if os.path.isdir(model_path):
         raise PredictError(f"the model file {model_path} is a directory.")
     try:
+        if model_path.lower().endswith(".onnx"):
+            return OnnxScoringModel(model_path)
         return load_model(model_path)
     except Exception as err:  # noqa: BLE001 - any failure to read a user's file is an input error here
         message = str(err) if model_path in str(err) else f"{model_path}: {err}"
@@ -141,6 +163,9 @@ def run_predict(model_path: str, input_csv: str, output_csv: str, sequences_csv:
     check_output_path(output_csv, {"model file": model_path, "input CSV": input_csv,
                                    "sequences CSV": sequences_csv}, force)
     model = load_scoring_model(model_path)
+    if reasons and isinstance(model, OnnxScoringModel):
+        raise PredictError(f"--reasons needs the model's gradients, which {model_path} (ONNX) does not carry; "
+                           "score with the .brick or .keras file of the same model.")
     meta = getattr(model, "metadata", None) or {}
     if "schema" not in meta:
         raise PredictError(f"{model_path} has no input schema (model.metadata['schema']); it was not saved by a "

@@ -144,9 +144,31 @@ def to_onnx_model(model: Any, opset: int = DEFAULT_OPSET) -> Any:
     proto = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", opset)],
                               ir_version=IR_VERSIONS[opset], producer_name="brickwork",
                               producer_version=brickwork.__version__)
+    _add_metadata(proto, model)
     onnx.checker.check_model(proto, full_check=True)
     _warn_float64(graph)
     return proto
+
+
+def _add_metadata(proto: Any, model: Any) -> None:
+    """``model.metadata`` (a study's input schema, its output name) as the ONNX property
+    ``brickwork.metadata`` (JSON), so that ``brickwork predict`` can score the file; skipped with a
+    warning when it is not JSON-serialisable."""
+    import json
+    import warnings
+
+    from onnx import helper
+
+    meta = getattr(model, "metadata", None)
+    if not meta:
+        return
+    try:
+        text = json.dumps(meta, sort_keys=True)
+    except (TypeError, ValueError) as err:
+        warnings.warn(f"to_onnx: model.metadata of '{model.name}' is not JSON ({err}); not written to the file.",
+                      stacklevel=3)
+        return
+    helper.set_model_props(proto, {"brickwork.metadata": text})
 
 
 def _warn_float64(graph: Any) -> None:

@@ -14,6 +14,21 @@ _ORT_TYPES = {
 }
 
 
+def _json_metadata(text: str | None, path: str) -> dict[str, Any]:
+    """The ``brickwork.metadata`` property of the file (``{}`` when absent); bad JSON is an error naming the file."""
+    import json
+
+    if not text:
+        return {}
+    try:
+        meta = json.loads(text)
+    except ValueError as err:
+        raise ValueError(f"OnnxScorer: the brickwork.metadata property of {path} is not JSON: {err}") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"OnnxScorer: the brickwork.metadata property of {path} is not a JSON object.")
+    return meta
+
+
 class OnnxScorer:
     """An onnxruntime session on one ONNX file, with a ``predict`` like a model's.
 
@@ -23,6 +38,7 @@ class OnnxScorer:
 
     Attributes:
         input_names, output_names: The graph's input and output names, in order.
+        metadata: The exported model's ``metadata`` (``to_onnx`` stores it), ``{}`` if none.
     """
 
     def __init__(self, path: str | os.PathLike[str], providers: list[str] | None = None) -> None:
@@ -42,6 +58,8 @@ class OnnxScorer:
         self._inputs = self.session.get_inputs()
         self.input_names = [i.name for i in self._inputs]
         self.output_names = [o.name for o in self.session.get_outputs()]
+        props = self.session.get_modelmeta().custom_metadata_map
+        self.metadata = _json_metadata(props.get("brickwork.metadata"), self.path)
 
     def _feeds(self, x: Any) -> dict[str, np.ndarray]:
         if isinstance(x, dict):
