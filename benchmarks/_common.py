@@ -21,9 +21,41 @@ def parse_and_pin(repeats: int, steps: int, **extra: int) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=steps)
     for name, default in extra.items():
         parser.add_argument(f"--{name}", type=int, default=default)
+    add_kernels_option(parser)
     args = parser.parse_args()
     pin_threads(args.threads)
+    apply_kernels_option(args.kernels)
     return args
+
+
+def add_kernels_option(parser: argparse.ArgumentParser) -> None:
+    """``--kernels on|off``: with or without brickwork's compiled kernels (the ``fast`` extra)."""
+    parser.add_argument("--kernels", choices=("on", "off"), default="on",
+                        help="off: run as without the fast extra (BRICKWORK_DISABLE_KERNELS=1)")
+
+
+def apply_kernels_option(choice: str) -> None:
+    """Switch the kernels off for the whole process (before brickwork is imported) when ``choice`` is off."""
+    if choice == "off":
+        os.environ["BRICKWORK_DISABLE_KERNELS"] = "1"
+    else:                                      # every family, the opt-in recurrent one included
+        os.environ.pop("BRICKWORK_DISABLE_KERNELS", None)
+        os.environ["BRICKWORK_KERNELS"] = "recurrent,word2vec"
+
+
+def kernels_label() -> str:
+    """``on``/``off``: whether brickwork's compiled kernels actually run in this process."""
+    from brickwork import kernels
+
+    return "on" if kernels.enabled() else "off"
+
+
+def report(benchmark: str, threads: int, ours: float, peer: float, peer_name: str, unit: str) -> None:
+    """One machine-readable result line (``RESULT`` and tab-separated fields) for ``run_all.py``;
+    the ratio is brickwork ÷ peer in ``unit`` (ms: below 1 is faster; words/s: above 1 is faster)."""
+    fields = ["RESULT", benchmark, str(threads), kernels_label(), f"{ours:.4g}", f"{peer:.4g}", peer_name, unit,
+              f"{ours / peer:.2f}"]
+    print("\t".join(fields), flush=True)
 
 
 def pin_threads(n: int) -> None:

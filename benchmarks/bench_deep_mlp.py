@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import alternate, machine, parse_and_pin  # noqa: E402
+from _common import alternate, machine, parse_and_pin, report  # noqa: E402
 
 
 def main() -> None:
@@ -62,6 +62,8 @@ def main() -> None:
     print(f"{args.depth}-layer Dense({args.width}) MLP, fit one epoch of 64 batches of 32: "
           f"brickwork {times['brickwork'] * 1e3:.1f} ms, pytorch {times['pytorch'] * 1e3:.1f} ms")
     print(f"ratio brickwork/pytorch = {ratio:.2f}")
+    report(f"{args.depth}-layer Dense({args.width}) MLP, fit 64 batches of 32", args.threads,
+           times["brickwork"] * 1e3, times["pytorch"] * 1e3, "PyTorch", "ms")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import alternate, machine, parse_and_pin  # noqa: E402
+from _common import alternate, machine, parse_and_pin, report  # noqa: E402
 
 VOCAB, CONTEXT, BATCH, LAYERS, HEADS, DIM = 76, 64, 12, 4, 4, 128
 
@@ -98,6 +98,8 @@ def main() -> None:
     print(f"GPT {LAYERS}x{DIM} (heads {HEADS}, context {CONTEXT}, batch {BATCH}; parameters brickwork {n_bw:,}, "
           f"pytorch {n_torch:,}): brickwork {times['brickwork'] * 1e3:.1f} ms, pytorch "
           f"{times['pytorch'] * 1e3:.1f} ms, ratio brickwork/pytorch = {times['brickwork'] / times['pytorch']:.2f}")
+    report(f"GPT {LAYERS}x{DIM} train step, batch {BATCH}", args.threads, times["brickwork"] * 1e3,
+           times["pytorch"] * 1e3, "PyTorch", "ms")
 
 
 if __name__ == "__main__":

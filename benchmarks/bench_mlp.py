@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import alternate, machine, parse_and_pin  # noqa: E402
+from _common import alternate, machine, parse_and_pin, report  # noqa: E402
 
 
 def main() -> None:
@@ -58,6 +58,8 @@ def main() -> None:
     print(f"seed-001 MLP train step, batch {args.batch}: brickwork {times['brickwork'] * 1e3:.2f} ms, "
           f"pytorch {times['pytorch'] * 1e3:.2f} ms")
     print(f"ratio brickwork/pytorch = {ratio:.2f}")
+    report(f"seed-001 MLP, batch {args.batch}", args.threads, times["brickwork"] * 1e3, times["pytorch"] * 1e3,
+           "PyTorch", "ms")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Seed 000's shapes: batch 64, 50 time steps, 37 input features; 2 stacked layers 
 64 or 128 units; the last hidden state goes through Dense(1) into a mean-squared
 error. One process, alternating runs, medians; BLAS threads equal for both.
 
-Usage: python benchmarks/bench_rnn.py [--threads N] [--repeats R] [--steps S]
+Usage: python benchmarks/bench_rnn.py [--threads N] [--repeats R] [--steps S] [--kernels on|off]
+(``--kernels off``: as without the ``fast`` extra; ``--units 64`` for one size only.)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import alternate, machine, parse_and_pin  # noqa: E402
+from _common import alternate, machine, parse_and_pin, report  # noqa: E402
 
 
 def _brickwork_step(model, x, y):
@@ -34,7 +35,7 @@ def _torch_step(rnn, head, opt, tx, ty):
 
 
 def main() -> None:
-    args = parse_and_pin(repeats=9, steps=3)
+    args = parse_and_pin(repeats=9, steps=3, units=0)
 
     import numpy as np
     import torch
@@ -50,7 +51,7 @@ def main() -> None:
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
     print(f"machine: {machine()}; threads: {args.threads}; numpy {np.__version__}, torch {torch.__version__}")
     for kind in ("LSTM", "GRU"):
-        for units in (64, 128):
+        for units in (64, 128) if not args.units else (args.units,):
             bw.set_seed(0)
             layer_cls = getattr(layers, kind)
             model = models.Sequential([layers.Input(shape=(steps, features)),
@@ -65,6 +66,8 @@ def main() -> None:
             print(f"{kind} 2x{units}: brickwork {times['brickwork'] * 1e3:.1f} ms, pytorch "
                   f"{times['pytorch'] * 1e3:.1f} ms, ratio brickwork/pytorch = "
                   f"{times['brickwork'] / times['pytorch']:.2f}")
+            report(f"{kind} 2x{units}, batch {batch}, {steps}x{features}", args.threads, times["brickwork"] * 1e3,
+                   times["pytorch"] * 1e3, "PyTorch", "ms")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions.recurrent._common import (
@@ -48,6 +50,18 @@ class GRUSequence(Function):
         self.act, self.dact = activation(activation_name)
         self.ract, self.dract = activation(recurrent_activation)
         self.go_backwards, self.mask, self.rdrop, self.truncate = go_backwards, mask, rdrop, truncate
+        self.kernel_case = reset_after and activation_name == "tanh" and recurrent_activation == "sigmoid"
+
+    def _use_kernel(self, arrays) -> bool:
+        """Whether the compiled step kernels (:mod:`brickwork.kernels`) handle this call."""
+        x = arrays[0]
+        if not self.kernel_case or x.shape[1] == 0 or x.dtype not in (np.float32, np.float64):
+            return False
+        if any(type(v) is not np.ndarray or v.dtype != x.dtype for v in arrays if v is not None):
+            return False
+        from brickwork import kernels
+
+        return kernels.enabled("recurrent")
 
     def forward(self, x, h0, w, u, *rest):
         xp = get_array_module(x)
@@ -68,7 +82,15 @@ class GRUSequence(Function):
         hu_h = xp.empty((t_len, n, units), x.dtype)  # the recurrent part of the candidate (before reset)
         u_zr, u_h = u[:, :2 * units], u[:, 2 * units:]
         h = h0
-        for t in range(t_len):
+        self.compiled = self._use_kernel((x, h0, u, a, b_rec, rdrop))
+        if self.compiled:                        # brickwork[fast]: the same loop with each step's gates fused
+            from brickwork.kernels.recurrent_kernels import gru_forward
+
+            rdrop = None if rdrop is None else xp.ascontiguousarray(rdrop)
+            hs, hprev, hu_h = gru_forward(a, xp.ascontiguousarray(u), h0, b_rec, masks, rdrop)
+            h = hs[-1]
+        numpy_steps = 0 if self.compiled else t_len  # the NumPy reference loop
+        for t in range(numpy_steps):
             hprev[t] = h
             hr = h * rdrop if rdrop is not None else h
             at = a[t]
@@ -107,7 +129,13 @@ class GRUSequence(Function):
         dh_part = xp.empty_like(a)        # gradients of the recurrent products, all steps
         dhs = grads_to_time_major(g_hs)
         dh_next = g_h.copy()
-        for t in range(t_len - 1, -1, -1):
+        numpy_steps = t_len
+        if self.compiled:                 # brickwork[fast]: fused BPTT steps, then the GEMMs below
+            from brickwork.kernels.recurrent_kernels import gru_backward
+
+            dx_part, dh_part, dh_next = gru_backward(a, u, hprev, hu_h, masks, rdrop, dhs, g_h, self.truncate)
+            numpy_steps = 0
+        for t in range(numpy_steps - 1, -1, -1):
             dh = dhs[t] + dh_next
             at, hp = a[t], hprev[t]
             z, r, cand = at[:, :units], at[:, units:2 * units], at[:, 2 * units:]

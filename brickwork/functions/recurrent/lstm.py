@@ -64,6 +64,7 @@ class LSTMSequence(Function):
         self.act, self.dact = activation(activation_name)
         self.ract, self.dract = activation(recurrent_activation)
         self.fast_sigmoid = recurrent_activation == "sigmoid"
+        self.kernel_case = activation_name == "tanh" and recurrent_activation == "sigmoid" and not peepholes
         self.go_backwards, self.mask, self.rdrop, self.truncate = go_backwards, mask, rdrop, truncate
 
     def _order(self, units: int) -> np.ndarray:
@@ -108,6 +109,14 @@ class LSTMSequence(Function):
         rec = xp.empty((n, a.shape[2]), x.dtype)
         tmp = xp.empty((n, units), x.dtype)
         h, c = h0, c0
+        self.compiled = self._use_kernel(x, h0, c0, a, rdrop)
+        if self.compiled:                        # brickwork[fast]: the same loop with each step's gates fused
+            from brickwork.kernels.recurrent_kernels import lstm_forward
+
+            rdrop = None if rdrop is None else xp.ascontiguousarray(rdrop)
+            hs, cs, tcs = lstm_forward(a, fwd_u, h0, c0, masks, rdrop, self.coupled)
+            h, c = hs[-1], cs[-1]
+        numpy_steps = 0 if self.compiled else t_len  # the NumPy reference loop
 
         def sigmoid_(block):
             if self.fast_sigmoid:
@@ -117,7 +126,7 @@ class LSTMSequence(Function):
             else:
                 self.ract(block)
 
-        for t in range(t_len):
+        for t in range(numpy_steps):
             z = a[t]
             xp.matmul(h * rdrop if rdrop is not None else h, fwd_u, out=rec)
             z += rec
@@ -152,12 +161,29 @@ class LSTMSequence(Function):
         self.shapes = (x.shape, b is not None)
         return outputs_to_batch_major(hs), h.copy(), c.copy()
 
+    def _use_kernel(self, x, h0, c0, a, rdrop) -> bool:
+        """Whether the compiled step kernels (:mod:`brickwork.kernels`) handle this call."""
+        if not self.kernel_case or x.shape[1] == 0 or x.dtype not in (np.float32, np.float64):
+            return False
+        arrays = (x, h0, c0, a) + (() if rdrop is None else (rdrop,))
+        if any(type(v) is not np.ndarray or v.dtype != x.dtype for v in arrays):
+            return False
+        from brickwork import kernels
+
+        return kernels.enabled("recurrent")
+
     def backward(self, g_hs, g_h, g_c):
         xp = get_array_module(g_hs)
         xs, wp, up, pp, a, h0, c0, hs, cs, tcs, masks, rdrop = self.saved
         (n, t_len, _), has_bias = self.shapes
         units, ns = self.units, self.ns
         s = ns * units
+        if self.compiled:                        # brickwork[fast]: fused BPTT steps, then the GEMMs below
+            from brickwork.kernels.recurrent_kernels import lstm_backward
+
+            dz_all, dh_next, dc = lstm_backward(a, up, c0, cs, tcs, masks, rdrop, grads_to_time_major(g_hs),
+                                                g_h, g_c, self.truncate, self.coupled)
+            return self._weight_grads(xp, dz_all, dh_next, dc, None)   # no peepholes: C_{t-1} not needed
         c_prev = xp.concatenate([c0[None], cs[:-1]])
         # ---- everything independent of the recursion, for all steps at once
         o = a[:, :, :units]
@@ -211,6 +237,13 @@ class LSTMSequence(Function):
                 dh_next[...] = 0
                 dc_prev[...] = 0
             dc = dc_prev
+        return self._weight_grads(xp, dz_all, dh_next, dc, c_prev)
+
+    def _weight_grads(self, xp, dz_all, dh_next, dc, c_prev):
+        """After the BPTT loop: δx, δh_0, δC_0 and the weight gradients, one GEMM each."""
+        xs, wp, up, pp, a, h0, c0, hs, cs, tcs, masks, rdrop = self.saved
+        (n, t_len, _), has_bias = self.shapes
+        units, s = self.units, self.ns * self.units
         dz2 = dz_all.reshape(t_len * n, -1)
         inverse = get_array_module(self.order).argsort(self.order)
         needs = self.needs_input_grad

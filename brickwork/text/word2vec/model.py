@@ -200,6 +200,9 @@ class Word2Vec:
             return len(words)
         syn0 = self.wv.vectors
         eff = self._windows(len(words), rng)
+        if getattr(self, "_compiled", False):     # brickwork[fast]: per-pair loops (brickwork.kernels)
+            self._train_chunk_compiled(words, sent, eff, lr, rng)
+            return len(words)
         if self.sg:
             inputs, outputs = self._sg_pairs(words, sent, eff)
             for b in range(0, len(inputs), self.batch_pairs):
@@ -220,6 +223,23 @@ class Word2Vec:
                 add_rows(syn0, c[rows, slot], grad[rows], self.max_row_updates)
         return len(words)
 
+    def _train_chunk_compiled(self, words: np.ndarray, sent: np.ndarray, eff: np.ndarray, lr: float,
+                              rng: np.random.Generator) -> None:
+        """One chunk through :func:`brickwork.kernels.word2vec_kernels.train_chunk`: every pair takes its own
+        step with its own ``negative`` draws, as gensim (``batch_pairs``, ``shared_negatives`` and
+        ``max_row_updates`` are the NumPy trainer's mini-batch settings and do not apply)."""
+        from brickwork.kernels.word2vec_kernels import train_chunk
+
+        hs = bool(self.hs)
+        loss = train_chunk(words, sent, eff, self.wv.vectors, lr, int(rng.integers(1, 2 ** 63)), sg=bool(self.sg),
+                           cbow_mean=bool(self.cbow_mean), negative=self.negative, syn1neg=self.syn1neg,
+                           cum_table=self.cum_table, hs=hs, syn1=self.syn1 if hs else None,
+                           points=self.hs_points if hs else None, codes=self.hs_codes if hs else None,
+                           path_mask=self.hs_mask if hs else None, compute_loss=self.compute_loss)
+        if self.compute_loss:
+            with self._loss_lock:
+                self.running_training_loss += loss
+
     def train(self, corpus_iterable: Iterable[list[str]], total_examples: int | None = None,
               total_words: int | None = None, epochs: int | None = None, start_alpha: float | None = None,
               end_alpha: float | None = None, compute_loss: bool | None = None, **kwargs: Any) -> tuple[int, int]:
@@ -238,6 +258,9 @@ class Word2Vec:
         if compute_loss is not None:
             self.compute_loss = compute_loss
         self.running_training_loss = 0.0
+        from brickwork import kernels
+
+        self._compiled = kernels.enabled("word2vec")       # decided once per call: worker threads read it
         total = (total_words or self.corpus_total_words) * epochs
         done = effective = 0
         start = time.perf_counter()

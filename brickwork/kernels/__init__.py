@@ -1,0 +1,88 @@
+"""Optional compiled kernels for brickwork's hot loops (``pip install brickwork[fast]``).
+
+The NumPy code is the reference: every kernel here computes exactly what a NumPy
+path elsewhere in brickwork computes (the tests compare the two), only as plain
+loops compiled by `numba <https://numba.pydata.org>`_. A primitive asks
+:func:`enabled` and calls its kernel when the answer is yes and the case is one
+the kernel handles (NumPy arrays, float32/float64, the usual activations); it
+runs its NumPy code otherwise.
+
+numba is never imported by ``import brickwork``: only the first call of
+:func:`available` looks for it. Kernels are off when numba is missing, when the
+environment variable ``BRICKWORK_DISABLE_KERNELS=1`` is set, and inside
+``with use_kernels(False):``.
+
+Kernels come in families: ``"word2vec"`` (on by default) and ``"recurrent"`` (the LSTM/GRU
+step kernels: off by default, because on the machines measured NumPy's SIMD ``tanh`` made the
+NumPy loop faster than the scalar compiled loop; see benchmarks/RESULTS.md). Choose the families
+with ``BRICKWORK_KERNELS=word2vec,recurrent`` or ``use_kernels(True, families=(...))``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+__all__ = ["FAMILIES", "available", "enabled", "use_kernels"]
+
+FAMILIES = ("recurrent", "word2vec")
+_DEFAULT_FAMILIES = frozenset({"word2vec"})
+_switch: dict = {"on": True, "families": None}      # families None: the defaults (or BRICKWORK_KERNELS)
+
+
+def available() -> bool:
+    """Whether compiled kernels can run: numba imports and ``BRICKWORK_DISABLE_KERNELS`` is not ``1``."""
+    if os.environ.get("BRICKWORK_DISABLE_KERNELS", "").strip().lower() in ("1", "true", "yes"):
+        return False
+    try:
+        import numba  # noqa: F401  (cheap after the first time: a sys.modules lookup)
+    except ImportError:
+        return False
+    return True
+
+
+def _families() -> frozenset[str]:
+    if _switch["families"] is not None:
+        return _switch["families"]
+    chosen = os.environ.get("BRICKWORK_KERNELS", "").strip()
+    if not chosen:
+        return _DEFAULT_FAMILIES
+    return _check_families(name.strip() for name in chosen.split(",") if name.strip())
+
+
+def _check_families(families: Iterable[str]) -> frozenset[str]:
+    names = frozenset(families)
+    unknown = sorted(names - set(FAMILIES))
+    if unknown:
+        raise ValueError(f"brickwork.kernels: unknown kernel families {unknown}; the families are {list(FAMILIES)}.")
+    return names
+
+
+def enabled(family: str | None = None) -> bool:
+    """Whether primitives should call their compiled kernels now: :func:`available`, not switched off,
+    and (with ``family``) that family selected."""
+    if not (_switch["on"] and available()):
+        return False
+    return family is None or family in _families()
+
+
+@contextmanager
+def use_kernels(on: bool = True, families: Iterable[str] | None = None) -> Iterator[None]:
+    """Switch the compiled kernels on or off inside a ``with`` block (process-wide, restored on exit).
+
+    ``use_kernels(False)`` runs the NumPy reference code; ``use_kernels(True)`` uses the
+    kernels where :func:`available`, ``families`` (e.g. ``("recurrent", "word2vec")``) choosing
+    which (default: as outside the block). Meant for tests and benchmarks that compare the two.
+    """
+    if not isinstance(on, bool):
+        raise TypeError(f"use_kernels(on) takes True or False; got {on!r}.")
+    chosen = None if families is None else _check_families([families] if isinstance(families, str) else families)
+    previous = dict(_switch)
+    _switch["on"] = on
+    if chosen is not None:
+        _switch["families"] = chosen
+    try:
+        yield
+    finally:
+        _switch.update(previous)
