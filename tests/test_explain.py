@@ -389,3 +389,24 @@ def test_explain_digits_example_writes_its_figures(tmp_path):
     summary = module.main(epochs=2, out=str(tmp_path), n_show=2)
     assert summary["completeness"] < 5e-3  # 2 epochs only; the 15-epoch run of the docs reaches 4.9e-4
     assert all(Path(p).exists() for p in summary["figures"])
+
+
+def test_attributions_do_not_differentiate_the_weights_and_restore_them():
+    from brickwork.engine.variable import Variable
+    from brickwork.explain.targets import weights_frozen
+
+    bw_model = models.Sequential([layers.Input((4,)), layers.Dense(3, activation="tanh"), layers.Dense(2)])
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    with weights_frozen(bw_model):
+        out = bw_model(bw.Tensor(x, requires_grad=True))
+        seen, stack = [], [out.creator]
+        while stack:
+            fn = stack.pop()
+            if fn is None or not hasattr(fn, "inputs"):
+                continue
+            seen.append(fn)
+            for t, needed in zip(fn.inputs, fn.needs_input_grad):
+                assert not (isinstance(t, Variable) and needed), f"{type(fn).__name__} differentiates {t.path}"
+                stack.append(t.creator)
+    assert seen, "the graph to the input was recorded"
+    assert all(v.requires_grad for v in bw_model.trainable_weights)

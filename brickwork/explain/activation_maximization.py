@@ -21,7 +21,7 @@ from brickwork.engine.config import enable_grad
 from brickwork.engine.function import grad
 from brickwork.engine.tensor import Tensor
 from brickwork.explain.hooks import capture_output, find_layer
-from brickwork.explain.targets import expected_input_shape, forward
+from brickwork.explain.targets import expected_input_shape, forward, weights_frozen
 
 
 def gaussian_blur(x: np.ndarray, sigma: float, axes: tuple[int, ...]) -> np.ndarray:
@@ -98,7 +98,7 @@ def activation_maximization(model: Any, layer: Any = None, unit: int = 0, steps:
     for step in range(int(steps)):
         shifts = tuple(int(s) for s in rng.integers(-jitter, jitter + 1, len(spatial))) if jitter else ()
         shifted = np.roll(x, shifts, axis=spatial) if shifts else x
-        with enable_grad():
+        with enable_grad(), weights_frozen(model):
             xt = Tensor(shifted.astype(dtype), requires_grad=True)
             if chosen is None:
                 objective = _unit_activation(forward(model, xt), int(unit), "the model output")

@@ -25,7 +25,7 @@ from brickwork.engine.function import grad
 from brickwork.engine.tensor import Tensor
 from brickwork.explain.hooks import capture_output, find_layer, walk_layers
 from brickwork.explain.spatial import resize_maps
-from brickwork.explain.targets import as_batch, forward, resolve_target, selected
+from brickwork.explain.targets import as_batch, forward, resolve_target, selected, weights_frozen
 from brickwork.layers.layer import Layer
 
 
@@ -70,7 +70,7 @@ def grad_cam(model: Any, x: Any, target: Any = None, layer: Any = None, relu_att
         raise ValueError("grad_cam: pass layer=, the name of a convolutional layer (or the Layer).")
     arr = as_batch(model, x, "grad_cam")
     chosen = find_layer(model, layer, "grad_cam")
-    with enable_grad(), capture_output(chosen, "grad_cam") as box:
+    with enable_grad(), weights_frozen(model), capture_output(chosen, "grad_cam") as box:
         xt = Tensor(arr, requires_grad=True)  # so that the layer's output is part of the graph
         out = forward(model, xt)
         feats = box.single()
