@@ -18,6 +18,7 @@ from brickwork.metrics.classification import (
 )
 from brickwork.metrics.fscore import F1Score, FBetaScore
 from brickwork.metrics.iou import MeanIoU
+from brickwork.metrics.iou_variants import BinaryIoU, IoU, OneHotIoU, OneHotMeanIoU
 from brickwork.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from brickwork.metrics.regression import (
     MeanAbsoluteError,
@@ -29,7 +30,8 @@ from brickwork.metrics.regression import (
 
 _ALL = (AUC, Accuracy, BinaryAccuracy, CategoricalAccuracy, Precision, Recall, SparseCategoricalAccuracy,
         SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, F1Score, FBetaScore, MeanIoU, Mean, Sum,
-        MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, R2Score, RootMeanSquaredError)
+        MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredError, R2Score, RootMeanSquaredError,
+        IoU, BinaryIoU, OneHotIoU, OneHotMeanIoU)
 _CLASSES = {cls.__name__: cls for cls in _ALL}
 
 

@@ -104,8 +104,8 @@ class Trainer:
         self._compile_metrics_view = CompileMetrics(self)
         self._loss_tracker = Mean(name="loss")
         self._compile_config = {"loss": loss if isinstance(loss, (str, list, dict)) else None,
-                                "metrics": metrics if _jsonable(metrics) else None,
-                                "weighted_metrics": weighted_metrics if _jsonable(weighted_metrics) else None,
+                                "metrics": _metrics_config(metrics),
+                                "weighted_metrics": _metrics_config(weighted_metrics),
                                 "loss_weights": loss_weights}
         self.compiled = True
 
@@ -474,6 +474,28 @@ def _pythonify(logs: Any) -> dict[str, Any]:
             value = value.item()
         out[key] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
     return out
+
+
+def _metrics_config(spec: Any) -> Any:
+    """``compile``'s metrics in a JSON form that ``compile`` accepts back: names stay names, built-in metric
+    objects become Keras's ``{"class_name", "config"}`` records (lists, per-output dicts and lists of lists
+    kept); None when some metric cannot be written (a custom class or function)."""
+    from brickwork.metrics import Metric, serialize
+
+    def one(m: Any) -> Any:
+        if m is None or isinstance(m, str):
+            return m
+        if isinstance(m, Metric):
+            return serialize(m)
+        if isinstance(m, (list, tuple)):
+            return [one(v) for v in m]
+        raise ValueError(f"metric {m!r} cannot be written to a model file")
+
+    try:
+        out = {k: one(v) for k, v in spec.items()} if isinstance(spec, dict) else one(spec)
+    except ValueError:
+        return None
+    return out if _jsonable(out) else None
 
 
 def _jsonable(value: Any) -> bool:

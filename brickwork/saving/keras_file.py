@@ -126,14 +126,32 @@ def _compile_from_keras(model: Any, cc: dict[str, Any], custom_objects: dict[str
             params = inspect.signature(cls.__init__).parameters
             opt = cls(**{k: v for k, v in (opt.get("config") or {}).items() if k in params and v is not None})
         loss = losses.deserialize_structure(cc.get("loss"), custom_objects)
-        metrics = cc.get("metrics")
-        metrics = [m for m in metrics if isinstance(m, str)] if isinstance(metrics, list) else None
-        weighted = cc.get("weighted_metrics")
-        weighted = [m for m in weighted if isinstance(m, str)] if isinstance(weighted, list) else None
+        metrics = _known_metrics(cc.get("metrics"))
+        weighted = _known_metrics(cc.get("weighted_metrics"))
         model.compile(optimizer=opt, loss=loss, metrics=metrics, loss_weights=cc.get("loss_weights"),
                       weighted_metrics=weighted)
     except (ValueError, TypeError, KeyError) as err:
         warnings.warn(f"The Keras model's compile settings could not be restored ({err}); it is left uncompiled.")
+
+
+def _known_metrics(spec: Any) -> list[Any] | None:
+    """The metrics of a file's compile config that brickwork can rebuild: names, and records of metric classes
+    brickwork has (Keras's ``{"class_name": "AUC", "config": ...}``); others are dropped with a warning."""
+    from brickwork import metrics as metrics_module
+
+    if not isinstance(spec, list):
+        return None
+    kept = []
+    for m in spec:
+        if isinstance(m, str):
+            kept.append(m)
+            continue
+        try:
+            kept.append(metrics_module.get(m))
+        except (ValueError, TypeError, KeyError) as err:
+            name = m.get("class_name") if isinstance(m, dict) else m
+            warnings.warn(f"The file's metric {name!r} is not restored ({err}).", stacklevel=3)
+    return kept
 
 
 def _keras_compile_config(model: Any) -> dict[str, Any] | None:
@@ -146,8 +164,8 @@ def _keras_compile_config(model: Any) -> dict[str, Any] | None:
     optimizer = {"module": "keras.optimizers", "class_name": type(model.optimizer).__name__,
                  "config": model.optimizer.get_config(), "registered_name": None}
     def keras_module(value: Any) -> Any:  # brickwork's losses carry Keras's class names and configs
-        if isinstance(value, dict) and value.get("module") == "brickwork.losses":
-            return {**value, "module": "keras.losses"}
+        if isinstance(value, dict) and value.get("module") in ("brickwork.losses", "brickwork.metrics"):
+            return {**value, "module": "keras." + value["module"].split(".")[1]}
         if isinstance(value, dict) and "module" not in value:
             return {k: keras_module(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -155,7 +173,8 @@ def _keras_compile_config(model: Any) -> dict[str, Any] | None:
         return value
 
     return {"optimizer": optimizer, "loss": keras_module(cc.get("loss")), "loss_weights": cc.get("loss_weights"),
-            "metrics": cc.get("metrics"), "weighted_metrics": cc.get("weighted_metrics"), "run_eagerly": False,
+            "metrics": keras_module(cc.get("metrics")), "weighted_metrics": keras_module(cc.get("weighted_metrics")),
+            "run_eagerly": False,
             "steps_per_execution": 1, "jit_compile": False}
 
 
