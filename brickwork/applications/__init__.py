@@ -12,3 +12,13 @@ __all__ = ["CharTokenizer", "bert_classifier", "fcn", "generate", "gpt_model", "
            "residual_block", "resnet1d", "small_cnn", "small_inception", "small_resnet", "time_series_transformer",
            "transformer_translator"]
 __all__ += ["conv_autoencoder", "dense_autoencoder"]
+
+from brickwork.applications import imagenet_utils  # noqa: E402
+from brickwork.applications.efficientnet_lite import EfficientNetLite0  # noqa: E402
+from brickwork.applications.keras_applications import VGG16, MobileNetV2, ResNet50  # noqa: E402
+
+__all__ += ["EfficientNetLite0", "MobileNetV2", "ResNet50", "VGG16", "imagenet_utils"]
+
+from brickwork.applications.unet import unet  # noqa: E402
+
+__all__ += ["unet"]

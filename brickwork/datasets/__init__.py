@@ -22,6 +22,7 @@ from brickwork.datasets import (
     shakespeare_genres,
 )
 from brickwork.datasets.movielens import movielens_100k
+from brickwork.datasets.shapes import segmentation_shapes
 
 
 def load_digits_split(test_size: float = 0.2, seed: int = 0) -> tuple[Any, Any, Any, Any]:
@@ -45,3 +46,4 @@ def load_digits_split(test_size: float = 0.2, seed: int = 0) -> tuple[Any, Any, 
 __all__ = ["boston_housing", "cifar10", "cifar100", "dates", "fashion_mnist", "imdb", "load_digits_split", "mnist",
            "reuters", "shakespeare", "shakespeare_genres"]
 __all__ += ["movielens_100k"]
+__all__ += ["segmentation_shapes"]

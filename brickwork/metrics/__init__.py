@@ -26,6 +26,7 @@ from brickwork.metrics.classification import (
 )
 from brickwork.metrics.fscore import F1Score, FBetaScore
 from brickwork.metrics.iou import MeanIoU
+from brickwork.metrics.iou_variants import BinaryIoU, IoU, OneHotIoU, OneHotMeanIoU, dice_coefficient
 from brickwork.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from brickwork.metrics.registry import get, resolve_accuracy, serialize
 from brickwork.metrics.regression import (
@@ -44,3 +45,4 @@ __all__ = [
     "get", "resolve_accuracy", "serialize", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
     "top_k_categorical_accuracy",
 ]
+__all__ += ["BinaryIoU", "IoU", "OneHotIoU", "OneHotMeanIoU", "dice_coefficient"]

@@ -11,3 +11,8 @@ from brickwork.unsupervised.recommenders import (
 )
 
 __all__ = ["BernoulliRBM", "BiasBaseline", "BiasedMF", "GlobalMean", "cross_validate", "kfold_indices"]
+
+from brickwork.unsupervised.embedding_recommender import EmbeddingRecommender, RecommenderNet  # noqa: E402
+from brickwork.unsupervised.rbm_recommender import RBMRecommender  # noqa: E402
+
+__all__ += ["EmbeddingRecommender", "RBMRecommender", "RecommenderNet"]
