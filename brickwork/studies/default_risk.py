@@ -11,6 +11,11 @@ Adam 3e-3, early stopping on validation ROC AUC with patience 8) were chosen by 
 a small grid on seed-0 data; ``docs/case-studies.md`` lists the grid. The model is compared, on the
 same test split, with logistic regression (application features alone, and with hand-aggregated
 balance features) and gradient-boosted trees (with the aggregates).
+
+Of the seeds' runs, the one with the highest *validation* ROC AUC is saved and reported (ROC curve,
+confusion matrix, calibration, reason codes): the test split plays no part in any choice. Test AUCs
+carry percentile bootstrap intervals and the differences from the baselines paired bootstrap intervals
+(:mod:`brickwork.studies.bootstrap`).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from brickwork.datasets.home_credit import (
     make_home_credit,
 )
 from brickwork.evaluation import holdout_split
+from brickwork.studies.bootstrap import bootstrap_replicates, metric_value, percentile_interval
 from brickwork.studies.reason_codes import reference_profile, schema_reason_codes
 from brickwork.studies.report import Report, calibration_section, mean_std, reason_section
 
@@ -101,11 +107,10 @@ def _baseline_matrix(frame: Any, schema: TabularSchema, sequences: np.ndarray | 
 
 
 def logistic_baselines(tables: dict[str, Any], y: np.ndarray, train: np.ndarray,
-                       test: np.ndarray) -> dict[str, float]:
-    """Logistic regression on each feature table (deterministic: fitted once)."""
+                       test: np.ndarray) -> dict[str, np.ndarray]:
+    """Test scores of logistic regression on each feature table (deterministic: fitted once)."""
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -113,29 +118,44 @@ def logistic_baselines(tables: dict[str, Any], y: np.ndarray, train: np.ndarray,
     for name, table in tables.items():
         model = make_pipeline(SimpleImputer(add_indicator=True), StandardScaler(), LogisticRegression(max_iter=500))
         model.fit(table.iloc[train], y[train])
-        scores = model.predict_proba(table.iloc[test])[:, 1]
-        out[f"logistic regression ({name})"] = float(roc_auc_score(y[test], scores))
+        out[f"logistic regression ({name})"] = model.predict_proba(table.iloc[test])[:, 1]
     return out
 
 
-def boosted_trees_auc(table: Any, y: np.ndarray, train: np.ndarray, test: np.ndarray, seed: int) -> float:
-    """Gradient-boosted trees (scikit-learn's histogram GBT, early stopping) on the same table."""
+def boosted_trees_scores(table: Any, y: np.ndarray, train: np.ndarray, test: np.ndarray, seed: int) -> np.ndarray:
+    """Test scores of gradient-boosted trees (scikit-learn's histogram GBT, early stopping on an internal
+    10% of the training rows) on the same table."""
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.metrics import roc_auc_score
 
     gbt = HistGradientBoostingClassifier(random_state=seed, max_iter=300, learning_rate=0.05,
                                          early_stopping=True, validation_fraction=0.1)
     gbt.fit(table.iloc[train], y[train])
-    return float(roc_auc_score(y[test], gbt.predict_proba(table.iloc[test])[:, 1]))
+    return gbt.predict_proba(table.iloc[test])[:, 1]
+
+
+def plan(quick: bool) -> dict[str, int]:
+    """The work of a run with the synthetic data: applicants, seeds, the most epochs and the bootstrap
+    replicates. ``--quick`` lowers every one."""
+    return {"applicants": 4_000 if quick else 20_000, "seeds": 1 if quick else 3, "epochs": 6 if quick else 25,
+            "n_boot": 500 if quick else 2000}
+
+
+GRU = "GRU hybrid"
+GBT = "gradient-boosted trees (+ balance aggregates)"
 
 
 def run(out: str, data: str | None = None, quick: bool = False, seeds: int | None = None,
-        n_applicants: int | None = None, epochs: int | None = None, verbose: int = 1) -> Report:
+        n_applicants: int | None = None, epochs: int | None = None, verbose: int = 1,
+        n_boot: int | None = None) -> Report:
     """Run the study and write its report folder (see the module docstring)."""
-    from sklearn.metrics import roc_auc_score, roc_curve
+    from sklearn.metrics import roc_auc_score
 
-    seeds = seeds or (1 if quick else 3)
-    epochs = epochs or (6 if quick else 25)
+    work = plan(quick)
+    seeds = seeds or work["seeds"]
+    epochs = epochs or work["epochs"]
+    n_boot = n_boot or work["n_boot"]
+    steps = seeds + 2
+    say = (lambda step, what: print(f"[{step}/{steps}] {what}", flush=True)) if verbose else (lambda *_: None)
     start = time.perf_counter()
     oracle = None
     if data:
@@ -143,98 +163,162 @@ def run(out: str, data: str | None = None, quick: bool = False, seeds: int | Non
         frame, sequences, y = loaded.application, loaded.balances, loaded.target
         origin = f"the Home Credit CSVs in {data}"
     else:
-        n_applicants = n_applicants or (4_000 if quick else 20_000)
+        n_applicants = n_applicants or work["applicants"]
         frame, balances, oracle = make_home_credit(n_applicants, seed=0, return_probability=True)
         y = frame.pop("TARGET").to_numpy().astype(np.float32)
         sequences = balance_sequences(balances, frame["SK_ID_CURR"].to_numpy(), MONTHS)
-        origin = f"synthetic Home-Credit-schema data ({n_applicants:,} applicants, generator seed 0)"
+        origin = "synthetic Home-Credit-schema data (generator seed 0)"
     load_s = time.perf_counter() - start
     schema = TabularSchema.infer(frame, id_column="SK_ID_CURR")
     schema.sequence = {"kind": "home_credit_balances", "table": "credit_card_balance", "key": "SK_ID_CURR",
                        "months": MONTHS, "features": list(SEQUENCE_FEATURES)}
     inputs = schema.inputs(frame, sequences)
+    take = lambda idx: {k: v[idx] for k, v in inputs.items()}  # noqa: E731
     train_all, test = holdout_split(len(y), 0.2, seed=0, stratify=y)
+    yt = y[test]
     report = Report("Default risk from application data and card-balance histories (seed 000)", out)
+    say(1, "baselines: logistic regression")
     tables = {"application": _baseline_matrix(frame, schema, None),
               "+ balance aggregates": _baseline_matrix(frame, schema, sequences)}
-    base_runs = {k: [v] for k, v in logistic_baselines(tables, y, train_all, test).items()}
-    base_runs["gradient-boosted trees (+ balance aggregates)"] = []
-    gru_auc, histories, best = [], [], None
+    base_scores = logistic_baselines(tables, y, train_all, test)
+    runs: list[dict[str, Any]] = []
     for seed in range(seeds):
         bw.set_seed(seed)
         train, val = holdout_split(len(train_all), 0.1, seed=seed, stratify=y[train_all])
         train, val = train_all[train], train_all[val]
-        take = lambda idx: {k: v[idx] for k, v in inputs.items()}  # noqa: E731
         model = build_model(schema, take(train))
         stop = bw.callbacks.EarlyStopping(monitor="val_auc", mode="max", patience=8, restore_best_weights=True)
         history = model.fit(take(train), y[train], validation_data=(take(val), y[val]), epochs=epochs,
                             batch_size=256, callbacks=[stop], verbose=2 if verbose else 0)
-        histories.append(history.history)
+        val_scores = model.predict(take(val), batch_size=1024, verbose=0).ravel()
         scores = model.predict(take(test), batch_size=1024, verbose=0).ravel()
-        gru_auc.append(float(roc_auc_score(y[test], scores)))
-        best = (scores, model, val) if best is None or gru_auc[-1] >= max(gru_auc) else best
-        base_runs["gradient-boosted trees (+ balance aggregates)"].append(
-            boosted_trees_auc(tables["+ balance aggregates"], y, train_all, test, seed))
-        if verbose:
-            print(f"seed {seed}: GRU hybrid test AUC {gru_auc[-1]:.4f}; " +
-                  ", ".join(f"{k} {v[-1]:.4f}" for k, v in base_runs.items()), flush=True)
-    scores, model, val = best
+        gbt = boosted_trees_scores(tables["+ balance aggregates"], y, train_all, test, seed)
+        runs.append({"seed": seed, "model": model, "val": val, "val_scores": val_scores, "scores": scores,
+                     "history": history.history, "val_auc": float(roc_auc_score(y[val], val_scores)),
+                     "test_auc": float(roc_auc_score(yt, scores)), "gbt": gbt,
+                     "gbt_auc": float(roc_auc_score(yt, gbt))})
+        say(seed + 2, f"GRU hybrid, seed {seed + 1}/{seeds}: validation AUC {runs[-1]['val_auc']:.4f}, test AUC "
+                      f"{runs[-1]['test_auc']:.4f}; gradient-boosted trees test AUC {runs[-1]['gbt_auc']:.4f}")
+    chosen = max(runs, key=lambda r: r["val_auc"])             # the first of equals: selection on validation only
+    model, scores, val, val_scores = chosen["model"], chosen["scores"], chosen["val"], chosen["val_scores"]
     profile = reference_profile(take(train_all), schema, y[train_all])
     model.metadata = {"study": "default-risk", "schema": schema.to_dict(), "output": "probability of default",
-                      "reason_reference": profile}
+                      "reason_reference": profile, "selected_seed": chosen["seed"],
+                      "selection": "highest validation ROC AUC over the seeds"}
     model.save(os.path.join(out, "model.bw"))
-    lr = np.mean(base_runs["logistic regression (application)"])
-    lr_all = np.mean(base_runs["logistic regression (+ balance aggregates)"])
-    gbt = np.mean(base_runs["gradient-boosted trees (+ balance aggregates)"])
-    mean_gru = float(np.mean(gru_auc))
+    say(steps, f"report: bootstrap intervals ({n_boot:,} replicates), calibration, reason codes")
     report.text(f"Data: {origin}; {len(y):,} applicants, default rate {y.mean():.2%}, "
                 f"{np.mean(np.any(sequences != 0, axis=(1, 2))):.1%} with a card history (last {MONTHS} months). "
-                f"Same stratified 80/20 test split for every model; the GRU hybrid's validation split (10% of "
-                f"training) drives early stopping. {seeds} seed(s). Load/preparation {load_s:.1f} s.")
-    rows = [["GRU hybrid (seed 000)", mean_std(gru_auc)]] + [[k, mean_std(v)] for k, v in base_runs.items()]
-    report.table(["model", "test ROC AUC (mean ± std over seeds)"], rows)
-    verdict = "beats" if mean_gru > lr_all else "does NOT beat"
-    spread = float(np.std(gru_auc, ddof=1)) if seeds > 1 else 0.0
-    tie = (f" — a margin smaller than the GRU hybrid's seed-to-seed spread ({spread:.4f}), so in practice a tie"
-           if abs(mean_gru - lr_all) < spread else "")
-    report.text(f"**Verdict.** The GRU hybrid {verdict} logistic regression with balance aggregates "
-                f"({mean_gru - lr_all:+.4f} AUC{tie}) and is {mean_gru - lr:+.4f} against logistic regression on "
-                f"the application alone; gradient-boosted trees on the same aggregates reach {gbt:.4f} "
-                f"({mean_gru - gbt:+.4f} for the GRU hybrid).")
+                f"Same stratified 80/20 test split ({len(test):,} applicants) for every model; each GRU hybrid "
+                f"run's validation split (10% of training, drawn with the run's seed) drives early stopping and "
+                f"the choice of the saved run. {seeds} seed(s), at most {epochs} epochs"
+                f"{'; --quick run' if quick else ''}. Load/preparation {load_s:.1f} s.")
+    report.text(f"**Saved model: seed {chosen['seed']}**, the run with the highest validation ROC AUC "
+                f"({chosen['val_auc']:.4f}; validation AUC per seed: " +
+                ", ".join(f"seed {r['seed']} {r['val_auc']:.4f}" for r in runs) + "). The test split played no "
+                "part in the choice. The ROC curve, confusion matrix, calibration and reason codes below are of "
+                "this model; the gradient-boosted trees shown are the fit with the same seed.")
+    reported = {f"{GRU}, saved run (seed {chosen['seed']})": scores, **base_scores,
+                f"{GBT}, seed {chosen['seed']}": chosen["gbt"]}
+    names = list(reported)
+    estimates = {k: metric_value("auc", yt, v) for k, v in reported.items()}
+    replicates = dict(zip(names, bootstrap_replicates("auc", yt, list(reported.values()), n_boot, seed=0)))
+    intervals = {k: percentile_interval(estimates[k], replicates[k], 0.95, len(yt)) for k in names}
+    spread = {names[0]: [r["test_auc"] for r in runs], names[-1]: [r["gbt_auc"] for r in runs]}
+    rows = [[k, intervals[k].format(4), mean_std(spread[k]) if k in spread else "deterministic (one fit)"]
+            for k in names]
+    report.heading("Test ROC AUC")
+    report.table(["model", "test ROC AUC [95% bootstrap CI]", "test ROC AUC over seeds (mean ± std)"], rows)
+    diffs = {k: percentile_interval(estimates[names[0]] - estimates[k], replicates[names[0]] - replicates[k], 0.95,
+                                    len(yt)) for k in names[1:]}
+    report.table(["GRU hybrid (saved run) minus", "Δ test ROC AUC [95% paired bootstrap]"],
+                 [[k, d.format(4, signed=True)] for k, d in diffs.items()])
+    _verdict(report, diffs, chosen["seed"])
     ceiling = None
     if oracle is not None:
-        ceiling = float(roc_auc_score(y[test], oracle[test]))
+        ceiling = float(roc_auc_score(yt, oracle[test]))
         report.text(f"Ceiling: the generator's own default probability scores {ceiling:.4f} on the same test "
                     f"split (no model can beat it on average).")
-    fpr, tpr, _ = roc_curve(y[test], scores)
-    report.lines("roc.png", "ROC curve of the GRU hybrid on the test split",
-                 {f"GRU hybrid (AUC {roc_auc_score(y[test], scores):.3f})": (fpr, tpr),
-                  "chance (dashed)": ([0, 1], [0, 1])}, "false positive rate", "true positive rate")
-    curves = {}
-    for i, h in enumerate(histories):
-        curves[f"train (seed {i})"] = h["auc"]
-        curves[f"validation (seed {i}) (dashed)"] = h["val_auc"]
-    report.lines("training.png", "Training and validation AUC per epoch", curves, "epoch", "AUC")
+    report.definitions(_definitions(len(yt), n_boot, seeds))
+    legend = _figures(report, yt, reported, estimates, runs)
     threshold = float(np.quantile(scores, 1 - y[train_all].mean()))
     predicted = scores >= threshold
-    cm = [[int(np.sum(~predicted & (y[test] == 0))), int(np.sum(predicted & (y[test] == 0)))],
-          [int(np.sum(~predicted & (y[test] == 1))), int(np.sum(predicted & (y[test] == 1)))]]
-    report.text(f"Confusion matrix (flagging the riskiest {y[train_all].mean():.1%}, the training default rate; "
-                f"score ≥ {threshold:.3f}):")
+    cm = [[int(np.sum(~predicted & (yt == 0))), int(np.sum(predicted & (yt == 0)))],
+          [int(np.sum(~predicted & (yt == 1))), int(np.sum(predicted & (yt == 1)))]]
+    report.heading("Decisions, calibration and reasons (saved model)")
+    report.text(f"Confusion matrix of the saved model (seed {chosen['seed']}) on the test split, flagging the "
+                f"riskiest {y[train_all].mean():.1%} (the training default rate; score ≥ {threshold:.3f}):")
     report.table(["", "predicted repaid", "predicted default"], [["repaid", *cm[0]], ["default", *cm[1]]])
-    val_scores = model.predict(take(val), batch_size=1024, verbose=0).ravel()
-    calibration = calibration_section(report, y[val], val_scores, y[test], scores)
+    calibration = calibration_section(report, y[val], val_scores, yt, scores)
     order = np.argsort(-scores, kind="stable")
     sample = np.concatenate([order[:3], order[len(order) // 2:len(order) // 2 + 1]])   # 3 riskiest + the median
     reasons = schema_reason_codes(model, schema, take(test[sample]), profile, n_reasons=4)
     ids = frame["SK_ID_CURR"].to_numpy()[test[sample]]
-    reason_section(report, ids, scores[sample], y[test][sample], reasons)
+    reason_section(report, ids, scores[sample], yt[sample], reasons)
     report.text("The saved `model.bw` carries its preprocessing and its reference applicant: score new "
                 "applications, with their four principal reasons, by `brickwork predict --model model.bw --input "
                 "application.csv --sequences credit_card_balance.csv --output scores.csv --reasons 4`.")
-    report.metrics = {"gru_auc": gru_auc, "baselines": base_runs, "ceiling_auc": ceiling, "load_seconds": load_s,
+    report.metrics = {"gru_auc": [r["test_auc"] for r in runs], "gru_val_auc": [r["val_auc"] for r in runs],
+                      "selected_seed": chosen["seed"], "selection": "highest validation ROC AUC",
+                      "test_auc": {k: intervals[k].to_dict() for k in names},
+                      "auc_difference_vs_gru": {k: d.to_dict() for k, d in diffs.items()},
+                      "baselines": {**{k: [estimates[k]] for k in base_scores}, GBT: spread[names[-1]]},
+                      "roc_legend": legend, "ceiling_auc": ceiling, "load_seconds": load_s, "plan": work,
                       "applicants": int(len(y)), "default_rate": float(y.mean()), "confusion_matrix": cm,
                       "calibration": calibration,
                       "reason_codes": {str(i): [[r.text, r.attribution] for r in row] for i, row in zip(ids, reasons)}}
     report.write()
     return report
+
+
+def _verdict(report: Report, diffs: dict[str, Any], seed: int) -> None:
+    def word(d: Any) -> str:
+        return "beats" if d.low > 0 else "is beaten by" if d.high < 0 else "is not distinguishable from"
+
+    lr_all = diffs["logistic regression (+ balance aggregates)"]
+    others = "; ".join(f"it {word(d)} {k} ({d.format(4, signed=True)})" for k, d in diffs.items()
+                       if k != "logistic regression (+ balance aggregates)")
+    report.verdict(f"The GRU hybrid's saved run (seed {seed}, chosen on validation) {word(lr_all)} logistic "
+                   f"regression with balance aggregates (Δ test ROC AUC {lr_all.format(4, signed=True)}, 95% paired "
+                   f"bootstrap); {others}.")
+
+
+def _definitions(n: int, n_boot: int, seeds: int) -> dict[str, str]:
+    return {
+        "test ROC AUC": f"area under the ROC curve on the n = {n:,} test applicants: the probability that a "
+                        "randomly drawn defaulter gets a higher score than a randomly drawn non-defaulter (ties "
+                        "count one half); 0.5 is chance, 1 a perfect ranking.",
+        "95% bootstrap CI": f"percentile interval of {n_boot:,} bootstrap replicates: the n = {n:,} test "
+                            "applicants drawn with replacement, the AUC recomputed on each draw (seed 0).",
+        "Δ test ROC AUC [95% paired bootstrap]": "the saved GRU run's AUC minus the other model's, with the "
+                                                 "percentile interval of the same replicates, both models "
+                                                 "scored on the same draw (paired). An interval containing 0 "
+                                                 "is a tie.",
+        "mean ± std over seeds": f"mean and sample standard deviation of the test AUC over the {seeds} seed(s) "
+                                 "(the run-to-run variation of training; not an interval). With one seed only "
+                                 "the value is shown.",
+        "saved run": "the seed whose run has the highest validation ROC AUC (its own 10% validation split): "
+                     "chosen without the test split.",
+    }
+
+
+def _figures(report: Report, yt: np.ndarray, reported: dict[str, np.ndarray], estimates: dict[str, float],
+             runs: list[dict[str, Any]]) -> list[str]:
+    """The ROC figure (every model of the table, legend AUCs as in the table) and the training curves;
+    returns the ROC legend's labels."""
+    from sklearn.metrics import roc_curve
+
+    report.heading("Figures")
+    series, legend = {}, []
+    for k, s in reported.items():
+        fpr, tpr, _ = roc_curve(yt, s)
+        legend.append(f"{k}: AUC {estimates[k]:.4f}")
+        series[legend[-1]] = (fpr, tpr)
+    series["chance (dashed)"] = ([0, 1], [0, 1])
+    report.lines("roc.png", "ROC curves on the test split: the saved GRU run and the baselines", series,
+                 "false positive rate", "true positive rate")
+    report.panels("training.png", "Training and validation AUC per epoch, one panel per seed",
+                  {f"seed {r['seed']}" + (" (saved)" if r is max(runs, key=lambda q: q["val_auc"]) else ""):
+                   {"training": r["history"]["auc"], "validation (dashed)": r["history"]["val_auc"]}
+                   for r in runs}, "epoch", "AUC", ncols=3)
+    return legend

@@ -1,10 +1,12 @@
-"""A study's report folder: ``report.md`` (tables, figures, plain-language verdicts), ``metrics.json``,
-figures, the saved model. Every file is written atomically."""
+"""A study's report folder: ``report.md`` and the self-contained ``report.html`` (the same text: the
+verdict first, the definitions of the metrics, tables, figures), ``metrics.json``, the figures as PNG,
+the saved model. Every file is written atomically."""
 
 from __future__ import annotations
 
 import json
 import os
+import textwrap
 from typing import Any
 
 from brickwork.utils.io import atomic_write
@@ -83,60 +85,140 @@ def reason_section(report: Report, ids: Any, scores: Any, outcomes: Any, reasons
 
 
 def mean_std(values: list[float]) -> str:
+    """``"mean ± sample std"`` over seeds, or just the value (``"(1 seed)"``) when there is one."""
     import numpy as np
 
-    return f"{np.mean(values):.4f} ± {np.std(values, ddof=1) if len(values) > 1 else 0.0:.4f}"
+    if len(values) == 1:
+        return f"{values[0]:.4f} (1 seed)"
+    return f"{np.mean(values):.4f} ± {np.std(values, ddof=1):.4f}"
+
+
+def wrap_title(title: str, width: int = 62) -> str:
+    """``title`` broken into lines of at most ``width`` characters (a figure title that fits its figure);
+    its own line breaks are kept."""
+    return "\n".join(textwrap.fill(line, width) for line in title.split("\n"))
 
 
 class Report:
-    """Collect Markdown sections, tables and figures; :meth:`write` puts them in ``out``."""
+    """Collect the verdict, definitions, sections, tables and figures; :meth:`write` renders them into
+    ``report.md`` and ``report.html`` (same text) in ``out``.
+
+    ``blocks`` holds the body in order as tuples: ``("text", markdown)``, ``("heading", level, text)``,
+    ``("table", header, rows)``, ``("figure", file name, caption)`` and ``("definitions", [(term, text)])``;
+    ``verdicts`` the verdict paragraphs, which both files show first.
+    """
 
     def __init__(self, title: str, out: str) -> None:
         self.title, self.out = title, out
-        self.parts: list[str] = [f"# {title}\n"]
+        self.blocks: list[tuple[Any, ...]] = []
+        self.verdicts: list[str] = []
         self.metrics: dict[str, Any] = {}
         os.makedirs(out, exist_ok=True)
 
     def text(self, paragraph: str) -> None:
-        self.parts.append(paragraph.strip() + "\n")
+        """A paragraph of Markdown (``**bold**``, ``*italic*``, ``code`` in backticks, ``#`` headings)."""
+        self.blocks.append(("text", paragraph.strip()))
+
+    def heading(self, text: str, level: int = 2) -> None:
+        """A section heading (level 2 or 3)."""
+        self.blocks.append(("heading", level, text))
+
+    def verdict(self, paragraph: str) -> None:
+        """A verdict paragraph: shown at the top of both reports, under "Verdict"."""
+        self.verdicts.append(paragraph.strip())
+
+    def definitions(self, terms: dict[str, str]) -> None:
+        """Define every metric and interval the report uses (``{term: definition}``)."""
+        self.blocks.append(("definitions", list(terms.items())))
 
     def table(self, header: list[str], rows: list[list[Any]]) -> None:
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-        self.parts.append("\n".join(lines) + "\n")
+        """A table: ``header`` names the columns, each row gives one value per column (shown as ``str``)."""
+        self.blocks.append(("table", [str(h) for h in header], [[str(v) for v in row] for row in rows]))
 
-    def figure(self, name: str, caption: str, draw: Any) -> None:
-        """Draw with ``draw(ax)`` into ``name`` (PNG) when matplotlib is installed."""
-        from brickwork.plot import pyplot, save_figure
+    def figure(self, name: str, caption: str, draw: Any, panels: int = 1, ncols: int = 2,
+               figsize: tuple[float, float] | None = None) -> bool:
+        """Draw into ``name`` (PNG) when matplotlib is installed: ``draw(ax)``, or ``draw(axes)`` (a list)
+        when ``panels > 1`` (laid out ``ncols`` wide). The caption is the figure's title, wrapped to fit;
+        the whole figure, title and legends included, is saved (nothing is cut off). False if skipped."""
+        from brickwork.plot import pyplot
+        from brickwork.utils.io import atomic_write
 
         try:
             plt = pyplot()
         except ImportError:
             self.text(f"*(figure '{caption}' skipped: matplotlib is not installed)*")
-            return
-        fig, ax = plt.subplots(figsize=(6, 4))
-        draw(ax)
-        save_figure(fig, os.path.join(self.out, name), dpi=110)
-        self.parts.append(f"![{caption}]({name})\n\n*{caption}*\n")
+            return False
+        cols = min(ncols, panels)
+        rows = -(-panels // cols)
+        size = figsize or (6.4 if cols == 1 else 5.2 * cols, 4.2 if rows == 1 else 3.6 * rows)
+        fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, layout="constrained")
+        flat = list(axes.ravel())
+        for ax in flat[panels:]:
+            ax.set_visible(False)
+        draw(flat[0] if panels == 1 else flat[:panels])
+        fig.suptitle(wrap_title(caption, int(12 * size[0])), fontsize=11)
+        with atomic_write(os.path.join(self.out, name), "wb") as handle:
+            fig.savefig(handle, format="png", dpi=110, bbox_inches="tight", pad_inches=0.15)
+        plt.close(fig)
+        self.blocks.append(("figure", name, caption))
+        return True
 
-    def lines(self, name: str, caption: str, series: dict[str, Any], xlabel: str, ylabel: str = "") -> None:
+    def lines(self, name: str, caption: str, series: dict[str, Any], xlabel: str, ylabel: str = "") -> bool:
         """A line figure: ``series`` maps a label to ``y`` values or to an ``(x, y)`` pair; labels ending
         in ``"(dashed)"`` are drawn dashed (the suffix is dropped)."""
-        def draw(ax: Any) -> None:
+        return self.panels(name, caption, {"": series}, xlabel, ylabel)
+
+    def panels(self, name: str, caption: str, panels: dict[str, dict[str, Any]], xlabel: str, ylabel: str = "",
+               ncols: int = 2) -> bool:
+        """Line figures, one panel per entry of ``panels`` (panel title → series as in :meth:`lines`), each
+        with its own y scale."""
+        def draw_one(ax: Any, title: str, series: dict[str, Any]) -> None:
             for label, values in series.items():
-                x, y = values if isinstance(values, tuple) else (range(len(values)), values)
+                x, y = values if isinstance(values, tuple) else (range(1, len(values) + 1), values)
                 dashed = label.endswith("(dashed)")
-                ax.plot(x, y, "--" if dashed else "-", label=label.removesuffix("(dashed)").strip())
+                label = label.removesuffix("(dashed)").strip()
+                ax.plot(x, y, "--" if dashed else "-", label=label, linewidth=1.2,
+                        color="gray" if label.startswith("chance") else None)
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel)
+            if title:
+                ax.set_title(wrap_title(title, 48), fontsize=9)
+            ax.tick_params(labelsize=8)
+            ax.grid(alpha=0.3)
             ax.legend(fontsize=7)
 
-        self.figure(name, caption, draw)
+        items = list(panels.items())
+
+        def draw(axes: Any) -> None:
+            for ax, (title, series) in zip(axes if len(items) > 1 else [axes], items):
+                draw_one(ax, title, series)
+
+        return self.figure(name, caption, draw, panels=len(items), ncols=ncols)
+
+    @property
+    def parts(self) -> list[str]:
+        """The Markdown of the report, one string per block (the title and verdict first)."""
+        from brickwork.studies.html_report import markdown_blocks
+
+        return markdown_blocks(self)
 
     def write(self) -> str:
+        """Write ``report.md``, ``report.html`` and ``metrics.json``; returns the path of ``report.md``."""
+        from brickwork.studies.html_report import render_html
+
         path = os.path.join(self.out, "report.md")
-        with atomic_write(path, "w") as handle:
-            handle.write("\n".join(self.parts))
+        with atomic_write(path, "wb") as handle:
+            handle.write("\n".join(self.parts).encode("utf-8"))
+        with atomic_write(os.path.join(self.out, "report.html"), "wb") as handle:
+            handle.write(render_html(self).encode("utf-8"))
         with atomic_write(os.path.join(self.out, "metrics.json"), "w") as handle:
-            json.dump(self.metrics, handle, indent=2, default=float)
+            json.dump(self.metrics, handle, indent=2, default=_json_default)
         return path
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return float(value)
