@@ -111,7 +111,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         except (ValueError, FileNotFoundError, ImportError) as err:
             print(f"brickwork study: {err}", file=sys.stderr)
             return 2
-        print(f"report: {report.out}/report.md")
+        print(f"report: {report.out}/report.md and {report.out}/report.html")
         return 0
     if args.command == "predict":
         try:
