@@ -29,7 +29,7 @@ import numpy as np
 from brickwork import optimizers as optimizers_module
 from brickwork.callbacks import BackupAndRestore, CallbackList, History, ProgbarLogger
 from brickwork.callbacks.backup import FitProgress
-from brickwork.engine import config
+from brickwork.engine import config, threads
 from brickwork.engine.config import no_grad
 from brickwork.engine.tensor import Tensor
 from brickwork.metrics import Mean
@@ -327,6 +327,7 @@ class Trainer:
                 initial_epoch = epochs  # the backup was taken after a callback stopped training
         epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
+            threads.adapt()   # one BLAS thread while other processes keep the CPUs busy (see engine.threads)
             self.reset_metrics()
             progress.epoch, progress.step = epoch, 0
             cb.on_epoch_begin(epoch, {})

@@ -1,0 +1,75 @@
+"""The BLAS thread policy (brickwork.config.set_num_threads; engine/threads.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+import brickwork as bw
+from brickwork.engine import threads
+
+pytest.importorskip("threadpoolctl")
+
+
+@pytest.fixture(autouse=True)
+def _restore():
+    yield
+    bw.config.set_num_threads("auto")
+
+
+def test_set_num_threads_limits_blas_and_auto_gives_it_back():
+    original = bw.config.blas_threads()
+    bw.config.set_num_threads(1)
+    assert bw.config.blas_threads() == 1 and bw.config.get_num_threads() == 1
+    bw.config.set_num_threads("auto")
+    assert bw.config.blas_threads() == original and bw.config.get_num_threads() == "auto"
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "two"])
+def test_bad_thread_counts_are_refused_by_name(bad):
+    with pytest.raises(ValueError, match="set_num_threads: n must be a positive int"):
+        bw.config.set_num_threads(bad)
+
+
+def test_other_processes_cpu_time_is_what_counts(monkeypatch):
+    """Busy time of the machine minus this process's own, per second of wall time."""
+    samples = iter([(100.0, 10.0), (103.0, 11.0)])     # machine +3 s busy, this process +1 s, over 2 s
+    clock = iter([50.0, 52.0])
+    monkeypatch.setattr(threads, "_cpu_sample", lambda: next(samples))
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
+    monkeypatch.setitem(threads._state, "sample", None)
+    assert threads.other_cores_busy() is None          # the first call only starts the interval
+    assert threads.other_cores_busy() == pytest.approx(1.0)
+
+
+def test_auto_uses_one_thread_while_others_are_busy_and_restores_after(monkeypatch):
+    original = bw.config.blas_threads()
+    monkeypatch.setattr(threads, "other_cores_busy", lambda: 0.9)
+    assert threads.adapt() == 1 and bw.config.blas_threads() == 1
+    monkeypatch.setattr(threads, "other_cores_busy", lambda: 0.1)
+    assert threads.adapt() is None and bw.config.blas_threads() == original
+    bw.config.set_num_threads(2)                         # a fixed count is never adapted
+    monkeypatch.setattr(threads, "other_cores_busy", lambda: 5.0)
+    assert threads.adapt() == 2 and bw.config.blas_threads() == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/stat")
+def test_a_busy_neighbour_process_is_seen():
+    threads.other_cores_busy()                            # start the interval
+    hog = subprocess.Popen([sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<1.5: pass"])
+    hog.wait()
+    assert threads.other_cores_busy() >= 0.5
+
+
+def test_fit_adapts_at_each_epoch(monkeypatch):
+    calls = []
+    monkeypatch.setattr(threads, "adapt", lambda: calls.append(1))
+    model = bw.Sequential([bw.layers.Input((2,)), bw.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    import numpy as np
+
+    model.fit(np.ones((4, 2), "float32"), np.ones(4, "float32"), epochs=3, verbose=0)
+    assert len(calls) == 3
