@@ -424,3 +424,31 @@ def test_a_py_dataset_with_workers_is_read_ahead_in_threads_and_in_order(rng):
     assert seen == list(range(8)) and len(threads) > 1
     batches = [b for _, b in model._adapter(Slow(workers=3), what="fit").epoch()]  # the order the steps see
     np.testing.assert_array_equal(np.concatenate([b[0] for b in batches]), x)
+
+
+def test_train_step_gets_the_bare_array_when_fit_has_no_targets_as_keras_packs_it():
+    import brickwork as bw
+
+    seen = []
+
+    class Probe(bw.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = bw.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            seen.append(data)
+            return {}
+
+    x = np.ones((4, 3), np.float32)
+    for targets in (None, x[:, :1]):
+        probe = Probe()
+        probe.compile("sgd", "mse")
+        probe.fit(x, targets, epochs=1, batch_size=4, verbose=0)
+    assert isinstance(seen[0], np.ndarray) and seen[0].shape == (4, 3)
+    assert isinstance(seen[1], tuple) and len(seen[1]) == 2
+    packed = bw.models.data_adapter.pack_x_y_sample_weight
+    assert packed(x) is x and packed([x, x]) == ([x, x],) and len(packed(x, x, x)) == 3

@@ -48,10 +48,12 @@ def get_shard_hook() -> Any:
     return _shard_hook
 
 
-def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> tuple[Any, ...]:
-    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` — what ``train_step(data)`` receives."""
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
+    """What ``train_step(data)`` receives, as Keras 3 packs it: ``x`` itself when there are no targets
+    (``(x,)`` when ``x`` is a tuple or list of inputs, so that it cannot be mistaken for ``(x, y)``),
+    else ``(x, y)`` or ``(x, y, sample_weight)``."""
     if y is None and sample_weight is None:
-        return (x,)
+        return (x,) if isinstance(x, (tuple, list)) else x
     if sample_weight is None:
         return (x, y)
     return (x, y, sample_weight)
@@ -192,7 +194,7 @@ class DataAdapter:
             return order
         return np.asarray(hook.select(np.arange(size) if order is None else order), dtype=np.int64)
 
-    def _standardize_batch(self, batch: Any) -> tuple[Any, ...]:
+    def _standardize_batch(self, batch: Any) -> Any:
         x, y, sw = unpack_x_y_sample_weight(batch)
         x = self._convert_x(x)
         if y is not None:
