@@ -18,7 +18,8 @@ from brickwork.calibration.metrics import (
     reliability_diagram,
 )
 from brickwork.calibration.scaling import IsotonicCalibration, PlattScaling, TemperatureScaling
-from brickwork.calibration.uncertainty import DeepEnsemble, dropout_active, dropout_layers, mc_dropout_predict
+from brickwork.calibration.uncertainty import DeepEnsemble, mc_dropout_predict
+from brickwork.layers.mc_dropout import dropout_active, dropout_layers
 
 __all__ = [
     "DeepEnsemble", "IsotonicCalibration", "PlattScaling", "ReliabilityCurve", "SplitConformalRegressor",

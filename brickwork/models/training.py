@@ -32,6 +32,7 @@ from brickwork.callbacks.backup import FitProgress
 from brickwork.engine import config, threads
 from brickwork.engine.config import no_grad
 from brickwork.engine.tensor import Tensor
+from brickwork.layers.mc_dropout import dropout_active
 from brickwork.metrics import Mean
 from brickwork.models import arguments, metric_state
 from brickwork.models.compile_utils import CompiledLoss, CompiledMetrics
@@ -397,9 +398,16 @@ class Trainer:
 
     # ------------------------------------------------------------ predict
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
-                callbacks: Any = None) -> Any:
+                callbacks: Any = None, mc_samples: int | None = None) -> Any:
         """Outputs for ``x`` in inference mode, as NumPy arrays (a list or dict for several outputs).
-        Callbacks get the ``on_predict_*`` hooks, ``logs['outputs']`` holding each batch's outputs."""
+        Callbacks get the ``on_predict_*`` hooks, ``logs['outputs']`` holding each batch's outputs.
+
+        ``mc_samples=N`` (a brickwork extension; Monte-Carlo dropout): ``N`` passes with only the dropout
+        layers in training mode, returning ``(mean, std)`` of the passes (``std`` with ``ddof=1``), for
+        each output: :math:`\\hat\\mu = \\frac1N \\sum_t f_t(x)`, :math:`\\hat\\sigma^2 = \\frac{1}{N-1}
+        \\sum_t (f_t(x) - \\hat\\mu)^2`."""
+        if mc_samples is not None:
+            return self._mc_predict(x, batch_size, steps, callbacks, mc_samples)
         data = self._adapter(x, None, None, batch_size, steps, False, None, "predict")
         cb = CallbackList(list(callbacks or []), model=self, steps=data.num_batches, verbose=0)
         cb.on_predict_begin({})
@@ -420,6 +428,25 @@ class Trainer:
                 return dict(zip(first.keys(), merged))
             return merged
         return np.concatenate(chunks)
+
+    def _mc_predict(self, x: Any, batch_size: int | None, steps: int | None, callbacks: Any, n: Any) -> Any:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+            raise ValueError(f"predict: mc_samples must be an integer >= 2 (the number of dropout passes); got {n!r}.")
+        with dropout_active(self) as switched:
+            if not switched:
+                raise ValueError(f"predict(mc_samples={n}): model '{self.name}' has no dropout layer with a positive "
+                                 "rate, so every pass would give the same prediction.")
+            passes = [self.predict(x, batch_size=batch_size, verbose=0, steps=steps, callbacks=callbacks)
+                      for _ in range(int(n))]
+        first = passes[0]
+        leaves = [flatten(p) if isinstance(first, (list, tuple, dict)) else [p] for p in passes]
+        stacked = [np.stack([p[i] for p in leaves]) for i in range(len(leaves[0]))]
+        means, stds = [s.mean(axis=0) for s in stacked], [s.std(axis=0, ddof=1) for s in stacked]
+        if isinstance(first, dict):
+            return dict(zip(first.keys(), means)), dict(zip(first.keys(), stds))
+        if isinstance(first, (list, tuple)):
+            return means, stds
+        return means[0], stds[0]
 
     # ----------------------------------------------------- one batch each
     def _on_batch(self, step: Any, x: Any, y: Any, sample_weight: Any, class_weight: Any, return_dict: bool,
