@@ -21,6 +21,7 @@ def _restore():
 
 
 def test_set_num_threads_limits_blas_and_auto_gives_it_back():
+    bw.config.set_num_threads(None)            # the library's own count (an earlier fit may have adapted it)
     original = bw.config.blas_threads()
     bw.config.set_num_threads(1)
     assert bw.config.blas_threads() == 1 and bw.config.get_num_threads() == 1
@@ -46,7 +47,9 @@ def test_other_processes_cpu_time_is_what_counts(monkeypatch):
 
 
 def test_auto_uses_one_thread_while_others_are_busy_and_restores_after(monkeypatch):
+    bw.config.set_num_threads(None)
     original = bw.config.blas_threads()
+    bw.config.set_num_threads("auto")
     monkeypatch.setattr(threads, "other_cores_busy", lambda: 0.9)
     assert threads.adapt() == 1 and bw.config.blas_threads() == 1
     monkeypatch.setattr(threads, "other_cores_busy", lambda: 0.1)
