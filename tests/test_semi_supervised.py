@@ -230,6 +230,100 @@ def test_pseudo_label_threshold_drops_unconfident_samples():
     assert model.train_on_batch(x, y, return_dict=True)["pseudo_label_loss"] == 0.0
 
 
+# ------------------------------------------------------------ augmentation
+def shifted(image: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """``image`` moved down ``dy`` and right ``dx`` pixels, zeros shifted in (by explicit slicing)."""
+    h, w = image.shape
+    out = np.zeros_like(image)
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = image[max(-dy, 0):h - max(dy, 0),
+                                                                      max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+def test_random_shift_moves_each_image_by_at_most_max_shift():
+    rng = np.random.default_rng(0)
+    images = rng.random((200, 8, 8)).astype("float32") + 0.5  # no zero pixel: every shift is distinguishable
+    out = ss.RandomShift((8, 8), max_shift=1)(images.reshape(200, 64), np.random.default_rng(1))
+    assert out.shape == (200, 64) and out.dtype == np.float32
+    found = set()
+    for image, moved in zip(images, out.reshape(200, 8, 8)):
+        match = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if np.array_equal(moved, shifted(image, dy, dx))]
+        assert len(match) == 1
+        found.add(match[0])
+    assert len(found) == 9  # every offset of {-1, 0, 1}^2 occurs in 200 draws
+
+
+def test_random_shift_channels_and_zero_shift():
+    x = np.arange(2 * 4 * 4 * 3, dtype="float32").reshape(2, 4, 4, 3)
+    np.testing.assert_array_equal(ss.RandomShift((4, 4, 3), 0)(x, np.random.default_rng(0)), x)
+    out = ss.RandomShift((4, 4, 3), 2, fill=-1.0)(x, np.random.default_rng(0))
+    for c in range(3):  # every channel of an image moves together
+        assert np.array_equal(out[..., c] == -1.0, out[..., 0] == -1.0)
+
+
+def test_random_shift_bad_arguments_name_themselves():
+    with pytest.raises(ValueError, match="RandomShift: image_shape"):
+        ss.RandomShift((64,))
+    with pytest.raises(ValueError, match="RandomShift: max_shift"):
+        ss.RandomShift((8, 8), max_shift=8)
+    with pytest.raises(ValueError, match=r"RandomShift: a batch of shape \(3, 10\)"):
+        ss.RandomShift((8, 8))(np.zeros((3, 10)), np.random.default_rng(0))
+
+
+def test_augmentation_runs_before_the_noise_in_training_passes():
+    x, _ = batch()
+    model = ss.PiModel(mlp(), noise_std=0.0, augmentation=lambda a, rng: a + 1.0)
+    np.testing.assert_allclose(model.augment(x), x + 1.0)
+    noisy = ss.PiModel(mlp(), noise_std=0.5, seed=3, augmentation=lambda a, rng: a * 0.0)
+    expected = np.random.default_rng(3).normal(0.0, 0.5, x.shape)  # the noise alone, on the zeroed batch
+    np.testing.assert_allclose(noisy.augment(x), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(TypeError, match="MeanTeacher: augmentation"):
+        ss.MeanTeacher(mlp(), augmentation="shift")
+
+
+# ------------------------------------------------------------ labelled oversampling
+def test_oversampled_rows_smallest_repetition_reaching_fraction():
+    mask = np.zeros(1347, bool)
+    mask[:50] = True
+    rows = ss.oversampled_rows(mask, 0.25)
+    # r = ceil(0.25 * 1297 / (0.75 * 50)) = ceil(8.647) = 9 copies of each labelled row
+    assert len(rows) == 1347 + 8 * 50
+    np.testing.assert_array_equal(np.bincount(rows, minlength=1347), np.where(mask, 9, 1))
+    assert mask[rows].mean() >= 0.25 and (50 * 8) / (1297 + 50 * 8) < 0.25  # 8 copies would fall short
+    np.testing.assert_array_equal(ss.oversampled_rows(np.zeros(5, bool), 0.5), np.arange(5))  # no labels
+    np.testing.assert_array_equal(ss.oversampled_rows(np.ones(5, bool), 0.5), np.arange(5))  # already enough
+    with pytest.raises(ValueError, match="labelled_fraction"):
+        ss.oversampled_rows(mask, 1.0)
+
+
+def test_labelled_fraction_repeats_rows_after_taking_the_validation_split():
+    x = np.arange(20, dtype="float32").reshape(10, 2)
+    y = np.array([0, -1, -1, -1, -1, -1, -1, -1, 1, -1])
+    model = ss.PiModel(mlp(), labelled_fraction=0.5)
+    xs, ys, kwargs = model.prepare_data(x, y, {"validation_split": 0.2})
+    x_val, y_val = kwargs["validation_data"]
+    np.testing.assert_array_equal(x_val, x[8:])  # the last 20% of the original rows, no repeats
+    np.testing.assert_array_equal(y_val, y[8:])
+    # 8 training rows, 1 labelled: ceil(0.5 * 7 / (0.5 * 1)) = 7 copies
+    assert len(ys) == 8 + 6 and (ys == 0).sum() == 7 and (ys != -1).mean() == 0.5
+    np.testing.assert_array_equal(xs[:8], x[:8])
+    with pytest.raises(ValueError, match="PiModel: labelled_fraction"):
+        ss.PiModel(mlp(), labelled_fraction=0.0)
+
+
+def test_temporal_ensembling_repeated_rows_share_their_sample_index():
+    x, y = batch(n=12)  # 4 unlabelled, 8 labelled
+    y[:] = -1
+    y[0] = 1
+    model = compile_(ss.TemporalEnsembling(mlp(), labelled_fraction=0.5, noise_std=0.0))
+    xs, ys, _ = model.prepare_data(x, y, {})
+    index = ys[:, -1]
+    assert len(ys) == 12 + 10 and (index[12:] == 0).all()  # the copies are sample 0
+    np.testing.assert_array_equal(xs[index.astype(int)], xs)
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert model.ensemble.shape == (12, 2) and model.epochs_done == 2
+
+
 # ------------------------------------------------------------ learning
 def moons():
     from sklearn.datasets import make_moons
@@ -277,15 +371,62 @@ def test_learns_two_moons_from_ten_labels(make, labels_only_accuracy):
 
 @pytest.mark.slow
 def test_digits_example_runs():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "examples" / "semi_supervised_digits.py"
-    spec = importlib.util.spec_from_file_location("semi_supervised_digits", path)
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = load_example("semi_supervised_digits")
     x_tr, y_semi, x_te, y_te, y_true = example.split(0, 50)
     assert len(x_te) == 450 and (y_semi != -1).sum() == 50
     assert np.bincount(y_semi[y_semi != -1]).tolist() == [5] * 10  # balanced labels
     assert 0.0 < example.run("mean teacher", 0, 50, epochs=1) <= 1.0
     assert example.run("LabelSpreading", 0, 50, epochs=1) > 0.85
+
+
+def load_example(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    return example
+
+
+@pytest.mark.slow
+def test_default_risk_example_runs():
+    from sklearn.metrics import roc_auc_score
+
+    example = load_example("semi_supervised_default_risk")
+    x_tr, y_semi, x_te, y_te, y_true, p_te = example.split(0, 2000, 0.05)
+    assert len(x_te) == 500 and (y_semi != -1).sum() == 75  # 5% of the 1500 training applicants
+    assert not np.isnan(x_tr).any() and x_tr.shape[1] == x_te.shape[1]
+    np.testing.assert_array_equal(y_semi[y_semi != -1], y_true[y_semi != -1])
+    y, score = example.scores("mean teacher", 0, 2000, 0.05, epochs=1)
+    assert len(score) == len(y) == 500 and score.min() >= 0.0 and score.max() <= 1.0
+    y, oracle = example.scores("generator's probability", 0, 2000, 0.05, epochs=1)
+    assert roc_auc_score(y, oracle) > 0.7  # the generator's own probability ranks defaults well
+
+
+def test_grid_vs_random_example_grid_has_side_values_per_range():
+    from brickwork.tuner import HyperParameters
+
+    example = load_example("tuning_grid_vs_random")
+    hp = HyperParameters()
+    example.make_build(True, 4)(hp)
+    np.testing.assert_allclose(hp.grid_values("log10_lr"), np.linspace(-5.0, -1.0, 4))
+    np.testing.assert_allclose(hp.grid_values("dropout"), np.linspace(0.0, 0.6, 4))
+    hp = HyperParameters()
+    example.make_build(False)(hp)
+    with pytest.raises(ValueError, match="log10_lr"):  # random search's ranges are continuous
+        hp.grid_values("log10_lr")
+
+
+@pytest.mark.slow
+def test_grid_vs_random_example_searches(tmp_path):
+    pytest.importorskip("optuna")
+    example = load_example("tuning_grid_vs_random")
+    data = example.digits()
+    grid = example.search("grid", 0, 4, 1, data, str(tmp_path))
+    assert sorted((t.params["log10_lr"], t.params["dropout"]) for t in grid.trials) == [
+        (-5.0, 0.0), (-5.0, 0.6), (-1.0, 0.0), (-1.0, 0.6)]  # a 2 x 2 grid: the ends of each range
+    random = example.search("random", 0, 4, 1, data, str(tmp_path))
+    assert len(random.trials) == 4 and all(0.0 <= v <= 1.0 for v in example.values(random))
+    assert len({t.params["log10_lr"] for t in random.trials}) == 4

@@ -11,11 +11,12 @@ Each wraps the user's network: ``MeanTeacher(net).compile("adam", "sparse_catego
 (``pseudo_label_loss``) apart from the total ``loss``.
 """
 
-from brickwork.semi_supervised.base import SemiSupervisedModel, labelled_mask, sigmoid_rampup
+from brickwork.semi_supervised.augment import RandomShift
+from brickwork.semi_supervised.base import SemiSupervisedModel, labelled_mask, oversampled_rows, sigmoid_rampup
 from brickwork.semi_supervised.mean_teacher import MeanTeacher
 from brickwork.semi_supervised.pi_model import PiModel
 from brickwork.semi_supervised.pseudo_labeling import PseudoLabeling, lee_alpha
 from brickwork.semi_supervised.temporal_ensembling import TemporalEnsembling
 
-__all__ = ["MeanTeacher", "PiModel", "PseudoLabeling", "SemiSupervisedModel", "TemporalEnsembling", "labelled_mask",
-           "lee_alpha", "sigmoid_rampup"]
+__all__ = ["MeanTeacher", "PiModel", "PseudoLabeling", "RandomShift", "SemiSupervisedModel", "TemporalEnsembling",
+           "labelled_mask", "lee_alpha", "oversampled_rows", "sigmoid_rampup"]

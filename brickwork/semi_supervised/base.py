@@ -10,6 +10,7 @@ mixed; the compiled loss only ever sees the labelled rows of a batch.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,51 @@ def sigmoid_rampup(epoch: float, rampup_epochs: float) -> float:
     return math.exp(-5.0 * phase * phase)
 
 
+def oversampled_rows(mask: np.ndarray, fraction: float) -> np.ndarray:
+    """Row numbers of an epoch where the labelled rows (``mask``) make up at least ``fraction`` of it.
+
+    Every row once, then each labelled row :math:`r - 1` more times, with the smallest whole
+    :math:`r = \\lceil f\\, n_U / ((1 - f)\\, n_L) \\rceil` (:math:`n_L, n_U`: labelled and unlabelled
+    rows). No repetition when there are no labelled rows or they already make up ``fraction``.
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"labelled_fraction must be in (0, 1); got {fraction!r}.")
+    mask = np.asarray(mask, dtype=bool)
+    labelled = np.flatnonzero(mask)
+    n_lab, n_unl = labelled.size, mask.size - labelled.size
+    rows = np.arange(mask.size)
+    if n_lab == 0 or n_lab >= fraction * mask.size:
+        return rows
+    repeats = math.ceil(fraction * n_unl / ((1.0 - fraction) * n_lab) - 1e-9)
+    return np.concatenate([rows, np.tile(labelled, repeats - 1)])
+
+
+def take_rows(data: Any, rows: np.ndarray) -> Any:
+    """``data[rows]`` for an array, a list/tuple or a dict of arrays (a model's several inputs)."""
+    if isinstance(data, dict):
+        return {k: take_rows(v, rows) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return type(data)(take_rows(v, rows) for v in data)
+    return np.asarray(data.data if isinstance(data, Tensor) else data)[rows]
+
+
+def take_validation_split(x: Any, y: Any, kwargs: dict[str, Any], what: str) -> tuple[Any, Any, dict[str, Any]]:
+    """Move ``kwargs['validation_split']`` into ``validation_data``: the last fraction of the rows, as Keras
+    takes it (nothing to do without a split, or when ``validation_data`` is given)."""
+    split = kwargs.pop("validation_split", 0.0) or 0.0
+    if not split or kwargs.get("validation_data") is not None:
+        return x, y, kwargs
+    if not 0.0 < split < 1.0:
+        raise ValueError(f"{what}: validation_split must be in (0, 1); got {split}.")
+    n = len(np.asarray(y.data if isinstance(y, Tensor) else y))
+    cut = int(n * (1.0 - split))
+    train, held = np.arange(cut), np.arange(cut, n)
+    kwargs["validation_data"] = (take_rows(x, held), take_rows(y, held))
+    if kwargs.get("sample_weight") is not None:
+        kwargs["sample_weight"] = take_rows(kwargs["sample_weight"], train)
+    return take_rows(x, train), take_rows(y, train), kwargs
+
+
 def mean_squared_consistency(a: Tensor, b: Any) -> Tensor:
     """:math:`\\frac{1}{C|B|}\\sum_{i\\in B} \\lVert a_i - b_i \\rVert^2` (the papers' squared difference)."""
     diff = a - b
@@ -82,9 +128,6 @@ class _EpochClock(Callback):
 
 
 class SemiSupervisedModel(Model):
-    #: the History key of the unsupervised term
-    unsupervised_name = "consistency_loss"
-
     """Base class: a Model wrapping ``model`` (the network to train), trained by ``fit(x, y)``
     with ``y == -1`` marking unlabelled samples.
 
@@ -99,12 +142,27 @@ class SemiSupervisedModel(Model):
         unsupervised_weight: The maximum weight :math:`w_{max}` of the unsupervised term.
         rampup_epochs: :math:`T` of the ramp-up :func:`sigmoid_rampup`.
         noise_std: Standard deviation of the Gaussian noise added to the inputs in training passes.
-        seed: Seed of the input noise.
+        seed: Seed of the input noise and augmentation.
+        augmentation: ``None`` or a callable ``augmentation(x, rng) -> x'`` applied to the inputs of every
+            training pass before the noise (e.g. :class:`~brickwork.semi_supervised.RandomShift`).
+        labelled_fraction: ``None`` or the share of each epoch the labelled samples should make up: ``fit``
+            repeats them (:func:`oversampled_rows`) so that a batch holds about this fraction of labelled rows,
+            as Tarvainen & Valpola fix the number of labelled samples per minibatch.
     """
 
+    #: the History key of the unsupervised term
+    unsupervised_name = "consistency_loss"
+
     def __init__(self, model: Any, unsupervised_weight: float = 1.0, rampup_epochs: int = 30,
-                 noise_std: float = 0.0, seed: int | None = None, name: str | None = None) -> None:
+                 noise_std: float = 0.0, seed: int | None = None, name: str | None = None,
+                 augmentation: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+                 labelled_fraction: float | None = None) -> None:
         super().__init__(name=name)
+        if labelled_fraction is not None and not (isinstance(labelled_fraction, (int, float))
+                                                  and 0.0 < labelled_fraction < 1.0):
+            raise ValueError(f"{type(self).__name__}: labelled_fraction must be None or in (0, 1); "
+                             f"got {labelled_fraction!r}.")
+        self.labelled_fraction = None if labelled_fraction is None else float(labelled_fraction)
         for arg, value in (("unsupervised_weight", unsupervised_weight), ("noise_std", noise_std)):
             if not (isinstance(value, (int, float)) and value >= 0):
                 raise ValueError(f"{type(self).__name__}: {arg} must be a number >= 0; got {value!r}.")
@@ -112,6 +170,10 @@ class SemiSupervisedModel(Model):
             raise ValueError(f"{type(self).__name__}: rampup_epochs must be >= 0; got {rampup_epochs!r}.")
         if not callable(model):
             raise TypeError(f"{type(self).__name__}: model must be a brickwork Model or Layer; got {model!r}.")
+        if augmentation is not None and not callable(augmentation):
+            raise TypeError(f"{type(self).__name__}: augmentation must be None or a callable (x, rng) -> x; "
+                            f"got {augmentation!r}.")
+        self.augmentation = augmentation
         self.model = model
         self.max_unsupervised_weight = float(unsupervised_weight)
         self.rampup_epochs = rampup_epochs
@@ -138,10 +200,26 @@ class SemiSupervisedModel(Model):
         return self.model(inputs, training=training)
 
     def fit(self, x: Any = None, y: Any = None, *args: Any, callbacks: Any = None, **kwargs: Any) -> Any:
-        """Keras's ``fit``; ``y == -1`` (a row of -1 for one-hot targets) marks an unlabelled sample."""
+        """Keras's ``fit``; ``y == -1`` (a row of -1 for one-hot targets) marks an unlabelled sample.
+
+        With ``labelled_fraction`` set, the labelled rows are repeated first (see :func:`oversampled_rows`;
+        ``validation_split`` is then taken here, before the repetition, as the last fraction of the samples).
+        """
         if y is not None:
             self.check_targets(y)
+        x, y, kwargs = self.prepare_data(x, y, dict(kwargs))
         return super().fit(x, y, *args, callbacks=[*(callbacks or []), _EpochClock(self)], **kwargs)
+
+    def prepare_data(self, x: Any, y: Any, kwargs: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
+        """``(x, y, fit_kwargs)`` as ``fit`` passes them on: the labelled rows repeated to make up about
+        ``labelled_fraction`` of the epoch (nothing changes when it is ``None``)."""
+        if not self.labelled_fraction or x is None or y is None:
+            return x, y, kwargs
+        x, y, kwargs = take_validation_split(x, y, kwargs, f"{type(self).__name__}.fit()")
+        rows = oversampled_rows(labelled_mask(y), self.labelled_fraction)
+        if kwargs.get("sample_weight") is not None:
+            kwargs["sample_weight"] = take_rows(kwargs["sample_weight"], rows)
+        return take_rows(x, rows), take_rows(y, rows), kwargs
 
     def check_targets(self, y: Any) -> None:
         """Raise ``ValueError`` for targets that break the ``-1`` convention (see :func:`labelled_mask`)."""
@@ -149,10 +227,14 @@ class SemiSupervisedModel(Model):
 
     # ------------------------------------------------------------- pieces
     def augment(self, x: Any) -> Any:
-        """``x`` plus Gaussian noise of std ``noise_std`` (none when it is 0)."""
-        if not self.noise_std:
+        """``augmentation(x)`` (when set) plus Gaussian noise of std ``noise_std`` (none when it is 0)."""
+        if not self.noise_std and self.augmentation is None:
             return x
         arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+        if self.augmentation is not None:
+            arr = np.asarray(self.augmentation(arr, self._rng))
+        if not self.noise_std:
+            return arr
         return (arr + self._rng.normal(0.0, self.noise_std, arr.shape)).astype(arr.dtype, copy=False)
 
     def probabilities(self, y_pred: Tensor) -> Tensor:

@@ -50,13 +50,19 @@ class MeanTeacher(SemiSupervisedModel):
         consistency_weight: :math:`w_{max}`.
         rampup_epochs: :math:`T`.
         noise_std: Std of the Gaussian input noise.
-        seed: Seed of the noise.
+        seed: Seed of the noise and augmentation.
+        augmentation: ``None`` or a callable ``(x, rng) -> x'`` applied to the inputs of each training pass
+            before the noise (e.g. :class:`~brickwork.semi_supervised.RandomShift`).
+        labelled_fraction: ``None`` or the share of each epoch the labelled rows make up (``fit`` repeats
+            them; see :func:`~brickwork.semi_supervised.oversampled_rows`).
     """
 
     def __init__(self, model: Any, ema_decay: float = 0.99, consistency_weight: float = 10.0,
                  rampup_epochs: int = 30, noise_std: float = 0.15, seed: int | None = None,
-                 name: str | None = None) -> None:
-        super().__init__(model, consistency_weight, rampup_epochs, noise_std, seed, name)
+                 name: str | None = None,
+                 augmentation: Any = None, labelled_fraction: float | None = None) -> None:
+        super().__init__(model, consistency_weight, rampup_epochs, noise_std, seed, name, augmentation,
+                         labelled_fraction)
         if not (isinstance(ema_decay, (int, float)) and 0.0 <= ema_decay < 1.0):
             raise ValueError(f"MeanTeacher: ema_decay must be in [0, 1); got {ema_decay!r}.")
         self.ema_decay = float(ema_decay)

@@ -49,14 +49,20 @@ class PseudoLabeling(SemiSupervisedModel):
         t1, t2: The epochs where :math:`\\alpha` starts rising and reaches :math:`\\alpha_f`.
         threshold: Confidence :math:`\\tau` a pseudo-label needs.
         noise_std: Std of Gaussian noise on the inputs of the training pass (0: none).
-        seed: Seed of the noise.
+        seed: Seed of the noise and augmentation.
+        augmentation: ``None`` or a callable ``(x, rng) -> x'`` applied to the inputs of each training pass
+            before the noise (e.g. :class:`~brickwork.semi_supervised.RandomShift`).
+        labelled_fraction: ``None`` or the share of each epoch the labelled rows make up (``fit`` repeats
+            them; see :func:`~brickwork.semi_supervised.oversampled_rows`).
     """
 
     unsupervised_name = "pseudo_label_loss"
 
     def __init__(self, model: Any, alpha_f: float = 3.0, t1: float = 10, t2: float = 60, threshold: float = 0.95,
-                 noise_std: float = 0.0, seed: int | None = None, name: str | None = None) -> None:
-        super().__init__(model, alpha_f, 0, noise_std, seed, name)
+                 noise_std: float = 0.0, seed: int | None = None, name: str | None = None,
+                 augmentation: Any = None, labelled_fraction: float | None = None) -> None:
+        super().__init__(model, alpha_f, 0, noise_std, seed, name, augmentation,
+                         labelled_fraction)
         if not (0 <= t1 < t2):
             raise ValueError(f"PseudoLabeling: need 0 <= t1 < t2; got t1={t1!r}, t2={t2!r}.")
         if not 0.0 <= threshold <= 1.0:

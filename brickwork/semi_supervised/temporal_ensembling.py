@@ -8,7 +8,14 @@ import numpy as np
 
 from brickwork.engine.tensor import Tensor
 from brickwork.models.data_adapter import unpack_x_y_sample_weight
-from brickwork.semi_supervised.base import SemiSupervisedModel, labelled_mask, mean_squared_consistency
+from brickwork.semi_supervised.base import (
+    SemiSupervisedModel,
+    labelled_mask,
+    mean_squared_consistency,
+    oversampled_rows,
+    take_rows,
+    take_validation_split,
+)
 
 
 class TemporalEnsembling(SemiSupervisedModel):
@@ -31,6 +38,7 @@ class TemporalEnsembling(SemiSupervisedModel):
     (``self.targets``) are arrays of shape ``(n_samples, C)`` held by the wrapper between epochs.
     ``validation_split`` is therefore taken here (the last fraction of the samples, as Keras does)
     and passed on as ``validation_data``. One ``fit`` call is one ensemble: a new ``fit`` starts a fresh one.
+    With ``labelled_fraction``, a repeated labelled row carries its sample's number and so shares its target.
 
     Args:
         model: The network.
@@ -38,13 +46,19 @@ class TemporalEnsembling(SemiSupervisedModel):
         consistency_weight: :math:`w_{max}`.
         rampup_epochs: :math:`T`.
         noise_std: Std of the Gaussian input noise.
-        seed: Seed of the noise.
+        seed: Seed of the noise and augmentation.
+        augmentation: ``None`` or a callable ``(x, rng) -> x'`` applied to the inputs of each training pass
+            before the noise (e.g. :class:`~brickwork.semi_supervised.RandomShift`).
+        labelled_fraction: ``None`` or the share of each epoch the labelled rows make up (``fit`` repeats
+            them; see :func:`~brickwork.semi_supervised.oversampled_rows`).
     """
 
     def __init__(self, model: Any, ensemble_momentum: float = 0.6, consistency_weight: float = 10.0,
                  rampup_epochs: int = 30, noise_std: float = 0.15, seed: int | None = None,
-                 name: str | None = None) -> None:
-        super().__init__(model, consistency_weight, rampup_epochs, noise_std, seed, name)
+                 name: str | None = None,
+                 augmentation: Any = None, labelled_fraction: float | None = None) -> None:
+        super().__init__(model, consistency_weight, rampup_epochs, noise_std, seed, name, augmentation,
+                         labelled_fraction)
         if not (isinstance(ensemble_momentum, (int, float)) and 0.0 <= ensemble_momentum < 1.0):
             raise ValueError(f"TemporalEnsembling: ensemble_momentum must be in [0, 1); got {ensemble_momentum!r}.")
         self.ensemble_momentum = float(ensemble_momentum)
@@ -56,32 +70,33 @@ class TemporalEnsembling(SemiSupervisedModel):
         self._batch_index: np.ndarray | None = None
         self._y_tail: tuple[int, ...] = ()
 
-    def fit(self, x: Any = None, y: Any = None, *args: Any, validation_split: float = 0.0,
-            validation_data: Any = None, **kwargs: Any) -> Any:
+    def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
         """Keras's ``fit`` on arrays ``x, y`` (``y == -1``: unlabelled), with the index column added to ``y``."""
         if y is None or x is None:
             raise ValueError("TemporalEnsembling.fit() needs arrays x and y (y == -1 marks unlabelled samples).")
-        y_arr = np.asarray(y)
-        labelled_mask(y_arr, "TemporalEnsembling.fit(): y")
-        n = len(y_arr)
-        if validation_split and validation_data is None:
-            if not 0.0 < validation_split < 1.0:
-                raise ValueError(f"TemporalEnsembling.fit(): validation_split must be in (0, 1); "
-                                 f"got {validation_split}.")
-            cut = int(n * (1.0 - validation_split))
-            x_arr = np.asarray(x)
-            validation_data = (x_arr[cut:], y_arr[cut:])
-            x, y_arr, n = x_arr[:cut], y_arr[:cut], cut
-        self._y_tail = y_arr.shape[1:]
-        dtype = np.float64 if y_arr.dtype.kind == "f" else np.int64
-        y_aug = np.concatenate([y_arr.reshape(n, -1).astype(dtype), np.arange(n, dtype=dtype)[:, None]], axis=1)
-        self._n_samples = n
         self.ensemble = self.targets = self._epoch_predictions = None
         self.epochs_done = 0
-        return super().fit(x, y_aug, *args, validation_data=validation_data, **kwargs)
+        return super().fit(x, y, *args, **kwargs)
+
+    def prepare_data(self, x: Any, y: Any, kwargs: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
+        """Take ``validation_split`` here, repeat the labelled rows (``labelled_fraction``), and append each
+        row's sample number to ``y`` (a repeated row keeps its sample's number, so it shares its target)."""
+        x, y, kwargs = take_validation_split(x, y, kwargs, "TemporalEnsembling.fit()")
+        y_arr = np.asarray(y)
+        n = len(y_arr)
+        rows = oversampled_rows(labelled_mask(y_arr), self.labelled_fraction) if self.labelled_fraction \
+            else np.arange(n)
+        self._y_tail = y_arr.shape[1:]
+        self._n_samples = n
+        dtype = np.float64 if y_arr.dtype.kind == "f" else np.int64
+        y_aug = np.concatenate([y_arr.reshape(n, -1).astype(dtype)[rows], rows.astype(dtype)[:, None]], axis=1)
+        if kwargs.get("sample_weight") is not None:
+            kwargs["sample_weight"] = take_rows(kwargs["sample_weight"], rows)
+        return take_rows(x, rows), y_aug, kwargs
 
     def check_targets(self, y: Any) -> None:
-        """Nothing: :meth:`fit` checked ``y`` before appending the index column."""
+        """Check ``y`` before the index column is appended (see :func:`labelled_mask`)."""
+        labelled_mask(y, "TemporalEnsembling.fit(): y")
 
     def _allocate(self, n_outputs: int) -> None:
         self.ensemble = np.zeros((self._n_samples, n_outputs))
