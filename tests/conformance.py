@@ -50,7 +50,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
 from conformance_device import check_device
 
 import brickwork as bw
