@@ -76,3 +76,11 @@ def test_fit_adapts_at_each_epoch(monkeypatch):
 
     model.fit(np.ones((4, 2), "float32"), np.ones(4, "float32"), epochs=3, verbose=0)
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize("value, expected", [("none", "None"), ("1", "1"), ("auto", "'auto'")])
+def test_the_environment_variable_sets_the_policy(value, expected):
+    code = "import brickwork as bw; print(repr(bw.config.get_num_threads()))"
+    out = subprocess.run([sys.executable, "-c", code], env={**__import__("os").environ, "BRICKWORK_NUM_THREADS": value},
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == expected

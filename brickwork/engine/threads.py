@@ -16,6 +16,9 @@ same way.
   question: ``/proc/stat``'s busy time of all CPUs minus this process's own CPU time;
 * ``set_num_threads(None)`` — leave the BLAS library alone.
 
+The environment variable ``BRICKWORK_NUM_THREADS`` (``auto``, ``none`` or a number) sets the policy
+at import, for scripts and the command line.
+
 Without ``threadpoolctl`` (installed with scikit-learn; ``pip install threadpoolctl``) or outside
 Linux the policy cannot act, and :func:`set_num_threads` with a number says so.
 """
@@ -115,7 +118,11 @@ def other_cores_busy() -> float | None:
 def adapt() -> int | None:
     """Apply the ``'auto'`` policy now (``fit`` calls this at each epoch); returns the thread limit in
     force (None: the library's own count)."""
-    if _state["mode"] != "auto":
+    mode = _state["mode"]
+    if isinstance(mode, int):
+        _apply(mode)                   # a count from BRICKWORK_NUM_THREADS is applied on first use
+        return _state["applied"]
+    if mode != "auto":
         return _state["applied"]
     others = other_cores_busy()
     if others is None:
@@ -132,5 +139,23 @@ def _prime() -> None:
 
 
 _prime()
+
+
+def _from_environment() -> None:
+    value = os.environ.get("BRICKWORK_NUM_THREADS", "").strip().lower()
+    if not value or value == "auto":
+        return
+    if value == "none":
+        _state["mode"] = None
+    elif value.isdigit() and int(value) >= 1:
+        _state["mode"] = int(value)    # applied on the first adapt(): threadpoolctl is imported only then
+    else:
+        import warnings
+
+        warnings.warn(f"BRICKWORK_NUM_THREADS={value!r} is not 'auto', 'none' or a positive number; using 'auto'.",
+                      stacklevel=2)
+
+
+_from_environment()
 
 __all__ = ["BUSY_CORES", "adapt", "blas_threads", "get_num_threads", "other_cores_busy", "set_num_threads"]
