@@ -303,15 +303,21 @@ def layer_normalization(graph: OnnxGraph, layer: Any, node: Any) -> list[str]:
     return [y]
 
 
-@register(Normalization)
-def normalization(graph: OnnxGraph, layer: Any, node: Any) -> list[str]:
-    """The preprocessing ``Normalization``: ``(x - mean) * (1 / max(std, eps))`` (or its inverse)."""
-    name = layer.name
+def float_input(graph: OnnxGraph, layer: Any, node: Any) -> tuple[str, np.dtype]:
+    """The layer's first input, cast to the layer's float dtype when it arrives as integers; and that dtype."""
     x = first(graph, node)
     in_dtype = np.dtype(node.input_tensors[0].dtype)
     dtype = in_dtype if in_dtype.kind == "f" else np.dtype(layer.dtype)
     if in_dtype != dtype:
-        x = graph.op("Cast", [x], name, to=onnx_dtype(dtype))
+        x = graph.op("Cast", [x], layer.name, to=onnx_dtype(dtype))
+    return x, dtype
+
+
+@register(Normalization)
+def normalization(graph: OnnxGraph, layer: Any, node: Any) -> list[str]:
+    """The preprocessing ``Normalization``: ``(x - mean) * (1 / max(std, eps))`` (or its inverse)."""
+    name = layer.name
+    x, dtype = float_input(graph, layer, node)
     mean_data, variance_data = layer._statistics()
     mean = to_numpy(mean_data).reshape(layer._bshape).astype(dtype)
     std = np.maximum(np.sqrt(to_numpy(variance_data)), EPSILON).reshape(layer._bshape).astype(dtype)
@@ -374,11 +380,7 @@ def masking(graph: OnnxGraph, layer: Any, node: Any) -> list[str]:
 def imputation(graph: OnnxGraph, layer: Any, node: Any) -> list[str]:
     """Inference: NaN replaced by the fill values, then (``add_indicator``) the 0/1 missing indicators appended."""
     name = layer.name
-    x = first(graph, node)
-    in_dtype = np.dtype(node.input_tensors[0].dtype)
-    dtype = in_dtype if in_dtype.kind == "f" else np.dtype(layer.dtype)
-    if in_dtype != dtype:
-        x = graph.op("Cast", [x], name, to=onnx_dtype(dtype))
+    x, dtype = float_input(graph, layer, node)
     missing = graph.op("IsNaN", [x], name)
     filled = graph.op("Where", [missing, graph.const(weight(layer.fill), f"{name}/fill", dtype), x], name)
     if not layer.add_indicator:
