@@ -13,6 +13,7 @@ import pytest
 from conformance import CHECKS, run_layer_test
 
 from brickwork import layers as L
+from brickwork.generative.vae import Sampling
 from brickwork.utils.registry import register_serializable
 
 NO_KERAS_TF = "Keras 3 implements it with TensorFlow lookup tables; TensorFlow is not installed"
@@ -22,6 +23,10 @@ BRICKWORK_ONLY = "brickwork-only layer (seed 001's missing-value indicators); Ke
 RANDOM_CROP = ("Keras 3.15's RandomCrop returns the input uncropped at inference (transform_images crops only when "
                "training), contradicting its docstring and compute_output_shape; brickwork centre-crops as documented")
 STR_IN = "string input: no float dtype and nothing to differentiate"
+RANDOM_ALWAYS = ("draws new noise at every call, in inference too (the reparameterisation trick), so two calls "
+                 "never agree; the gradient through z = mu + exp(log_var / 2) * eps is checked with a fixed eps in "
+                 "tests/test_vae.py")
+KERAS_IO_ONLY = "keras-io's VAE defines Sampling in the example; keras.layers has no counterpart"
 KERAS_HUB = "keras_hub layer: not in keras.layers"
 KEY_BIAS = ("the key projection's bias has an identically zero gradient (softmax ignores a constant per row), so "
             "finite differences on it are rounding noise; test_transformer_blocks.py gradchecks the rest and "
@@ -261,6 +266,10 @@ _ENTRIES = [
           input_shape=(2, 4, 3, 6), supports_masking=False, skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB}),
     entry("RotaryEmbedding-axes", None, L.RotaryEmbedding, {"sequence_axis": 2, "feature_axis": 1},
           input_shape=(2, 4, 5), skip={"keras": KERAS_HUB, "keras_file": KERAS_HUB}),
+    # layers outside brickwork.layers
+    entry("Sampling", None, Sampling, {"seed": 3}, input_shape=[(2, 4), (2, 4)],
+          skip={"containers": RANDOM_ALWAYS, "gradcheck": RANDOM_ALWAYS, "mask": KERAS_IO_ONLY,
+                "keras": KERAS_IO_ONLY, "keras_file": KERAS_IO_ONLY}),
 ]
 
 
