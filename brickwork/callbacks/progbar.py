@@ -1,4 +1,8 @@
-"""Keras-style progress display for ``fit`` (``verbose`` 0, 1 or 2)."""
+"""Keras-style progress display for ``fit``, ``evaluate`` and ``predict`` (``verbose`` 0, 1 or 2).
+
+In a terminal the bar is redrawn in place with the time left, :math:`\\text{ETA} = t\\,(n - k)/k` after
+:math:`k` of :math:`n` steps in :math:`t` seconds; in a log (a pipe or a file) one line per epoch (``fit``)
+or per call (``evaluate``, ``predict``) is written instead."""
 
 from __future__ import annotations
 
@@ -17,6 +21,15 @@ def _format_time(seconds: float, steps: int) -> str:
     per = seconds / max(steps, 1)
     per_s = f"{per * 1e3:.0f}ms/step" if per >= 1e-3 else f"{per * 1e6:.0f}us/step"
     return f"{seconds:.0f}s {per_s}"
+
+
+def _format_eta(elapsed: float, done: int, total: int) -> str:
+    left = elapsed / max(done, 1) * max(total - done, 0)
+    if left >= 3600:
+        return f"{int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
+    if left >= 60:
+        return f"{int(left // 60)}:{int(left % 60):02d}"
+    return f"{left:.0f}s"
 
 
 class ProgbarLogger(Callback):
@@ -55,7 +68,8 @@ class ProgbarLogger(Callback):
         filled = int(width * done / max(self.steps, 1))
         bar = "━" * filled + "─" * (width - filled)
         elapsed = now - self.start
-        line = f"\r{done}/{self.steps} {bar} {_format_time(elapsed, done)}"
+        timing = _format_time(elapsed, done) if done >= self.steps else f"ETA: {_format_eta(elapsed, done, self.steps)}"
+        line = f"\r{done}/{self.steps} {bar} {timing}"
         if logs:
             line += " - " + _format_logs(logs)
         self._out().write(line + "\x1b[K")
@@ -73,3 +87,41 @@ class ProgbarLogger(Callback):
         else:
             self._out().write(f"{self.steps}/{self.steps} - {_format_time(elapsed, self.steps)} - {summary}\n")
         self._out().flush()
+
+
+class StepProgbar:
+    """The bar of one ``evaluate`` or ``predict`` call (Keras prints it for ``verbose=1``; ``verbose=2`` prints
+    only the closing line)."""
+
+    def __init__(self, steps: int | None, verbose: int, stream: TextIO | None = None) -> None:
+        self.steps, self.verbose = steps or 0, verbose
+        self.stream = stream or sys.stdout
+        self.start = self._last_draw = time.perf_counter()
+        self.interactive = verbose == 1 and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.done = 0
+
+    def update(self, done: int, logs: dict[str, Any] | None = None) -> None:
+        self.done = done
+        if not self.interactive:
+            return
+        now = time.perf_counter()
+        if now - self._last_draw < 0.05 and done < self.steps:
+            return
+        self._last_draw = now
+        filled = int(20 * done / max(self.steps, 1))
+        line = (f"\r{done}/{self.steps} {'━' * filled}{'─' * (20 - filled)} "
+                f"ETA: {_format_eta(now - self.start, done, self.steps)}")
+        if logs:
+            line += " - " + _format_logs(logs)
+        self.stream.write(line + "\x1b[K")
+        self.stream.flush()
+
+    def close(self, logs: dict[str, Any] | None = None) -> None:
+        if not self.verbose:
+            return
+        elapsed = time.perf_counter() - self.start
+        steps = self.steps or self.done
+        head = f"\r{steps}/{steps} {'━' * 20} " if self.interactive else f"{steps}/{steps} - "
+        tail = f" - {_format_logs(logs)}" if logs else ""
+        self.stream.write(f"{head}{_format_time(elapsed, steps)}{tail}" + ("\x1b[K\n" if self.interactive else "\n"))
+        self.stream.flush()

@@ -29,6 +29,7 @@ import numpy as np
 from brickwork import optimizers as optimizers_module
 from brickwork.callbacks import BackupAndRestore, CallbackList, History, ProgbarLogger
 from brickwork.callbacks.backup import FitProgress
+from brickwork.callbacks.progbar import StepProgbar
 from brickwork.engine import config, threads
 from brickwork.engine.config import no_grad
 from brickwork.engine.tensor import Tensor
@@ -366,7 +367,7 @@ class Trainer:
             return self._adapter(vx, vy, vsw, batch_size, steps, False, None, "fit(validation_data)")
         return self._adapter(validation_data, None, None, batch_size, steps, False, None, "fit(validation_data)")
 
-    def _run_test(self, data: DataAdapter, cb: CallbackList) -> dict[str, float]:
+    def _run_test(self, data: DataAdapter, cb: CallbackList, bar: StepProgbar | None = None) -> dict[str, float]:
         self.reset_metrics()
         cb.on_test_begin({})
         logs: dict[str, Any] = {}
@@ -374,8 +375,12 @@ class Trainer:
             cb.on_test_batch_begin(step, {})
             logs = _pythonify(self.test_step(batch_on_device(self, batch)))
             cb.on_test_batch_end(step, logs)
+            if bar is not None:
+                bar.update(step + 1, logs)
         logs = logs or self.get_metrics_result()
         cb.on_test_end(logs)
+        if bar is not None:
+            bar.close(logs)
         return logs
 
     # ----------------------------------------------------------- evaluate
@@ -388,9 +393,10 @@ class Trainer:
         (or a dict with ``return_dict=True``). Callbacks get the ``on_test_*`` hooks.
         """
         self._require_compiled("evaluate")
+        verbose = _progress_verbosity(verbose, "evaluate")
         data = self._adapter(x, y, sample_weight, batch_size, steps, False, None, "evaluate")
         cb = CallbackList(list(callbacks or []), model=self, steps=data.num_batches, verbose=0)
-        logs = self._run_test(data, cb)
+        logs = self._run_test(data, cb, StepProgbar(data.num_batches, verbose))
         if return_dict:
             return logs
         values = list(logs.values())
@@ -408,8 +414,10 @@ class Trainer:
         \\sum_t (f_t(x) - \\hat\\mu)^2`."""
         if mc_samples is not None:
             return self._mc_predict(x, batch_size, steps, callbacks, mc_samples)
+        verbose = _progress_verbosity(verbose, "predict")
         data = self._adapter(x, None, None, batch_size, steps, False, None, "predict")
         cb = CallbackList(list(callbacks or []), model=self, steps=data.num_batches, verbose=0)
+        bar = StepProgbar(data.num_batches, verbose)
         cb.on_predict_begin({})
         chunks: list[Any] = []
         for step, batch in data.epoch():
@@ -417,7 +425,9 @@ class Trainer:
             out = to_numpy_outputs(self.predict_step(batch_on_device(self, batch)))
             chunks.append(out)
             cb.on_predict_batch_end(step, {"outputs": out})
+            bar.update(step + 1)
         cb.on_predict_end({})
+        bar.close()
         if not chunks:
             raise ValueError("predict() got no samples.")
         first = chunks[0]
@@ -502,6 +512,12 @@ def _pythonify(logs: Any) -> dict[str, Any]:
             value = value.item()
         out[key] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
     return out
+
+
+def _progress_verbosity(verbose: Any, what: str) -> int:
+    """Keras's ``verbose`` for ``evaluate``/``predict`` (``'auto'`` is 1), 0 on MPI ranks other than 0."""
+    level = arguments.verbosity(verbose, what)
+    return 0 if getattr(get_shard_hook(), "rank", 0) != 0 else level
 
 
 def _metrics_config(spec: Any) -> Any:
