@@ -7,7 +7,7 @@ import io
 import numpy as np
 
 from brickwork import layers, models
-from brickwork.callbacks.progbar import StepProgbar, _format_eta
+from brickwork.callbacks.progbar import StepProgbar, format_eta
 
 
 def _model():
@@ -46,7 +46,17 @@ def test_the_terminal_bar_shows_the_time_left():
 
 
 def test_eta_formats():
-    assert _format_eta(2.0, 4, 10) == "3s"
-    assert _format_eta(10.0, 1, 10) == "1:30"
-    assert _format_eta(100.0, 1, 40) == "1:05:00"
-    assert _format_eta(5.0, 10, 10) == "0s"
+    assert format_eta(2.0, 4, 10) == "3s"
+    assert format_eta(10.0, 1, 10) == "1:30"
+    assert format_eta(100.0, 1, 40) == "1:05:00"
+    assert format_eta(5.0, 10, 10) == "0s"
+
+
+def test_word2vec_reports_words_per_second_and_eta_while_it_trains(capsys, monkeypatch):
+    from brickwork.text.word2vec import model as w2v_model
+
+    monkeypatch.setattr(w2v_model, "REPORT_EVERY", 0.0)     # report at every chunk
+    sentences = [["bank", "loan", "credit", "default", "card"] * 4 for _ in range(200)]
+    w2v_model.Word2Vec(sentences, vector_size=8, min_count=1, epochs=2, batch_words=200, verbose=1, workers=1)
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "ETA" in ln]
+    assert lines and "words/s" in lines[0] and "epoch 1/2" in lines[0] and "% of 8,000 words" in lines[0]

@@ -23,7 +23,8 @@ def _format_time(seconds: float, steps: int) -> str:
     return f"{seconds:.0f}s {per_s}"
 
 
-def _format_eta(elapsed: float, done: int, total: int) -> str:
+def format_eta(elapsed: float, done: int, total: int) -> str:
+    """The time left after ``done`` of ``total`` units in ``elapsed`` seconds, as ``42s``, ``3:05`` or ``1:02:03``."""
     left = elapsed / max(done, 1) * max(total - done, 0)
     if left >= 3600:
         return f"{int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
@@ -68,7 +69,7 @@ class ProgbarLogger(Callback):
         filled = int(width * done / max(self.steps, 1))
         bar = "━" * filled + "─" * (width - filled)
         elapsed = now - self.start
-        timing = _format_time(elapsed, done) if done >= self.steps else f"ETA: {_format_eta(elapsed, done, self.steps)}"
+        timing = _format_time(elapsed, done) if done >= self.steps else f"ETA: {format_eta(elapsed, done, self.steps)}"
         line = f"\r{done}/{self.steps} {bar} {timing}"
         if logs:
             line += " - " + _format_logs(logs)
@@ -110,7 +111,7 @@ class StepProgbar:
         self._last_draw = now
         filled = int(20 * done / max(self.steps, 1))
         line = (f"\r{done}/{self.steps} {'━' * filled}{'─' * (20 - filled)} "
-                f"ETA: {_format_eta(now - self.start, done, self.steps)}")
+                f"ETA: {format_eta(now - self.start, done, self.steps)}")
         if logs:
             line += " - " + _format_logs(logs)
         self.stream.write(line + "\x1b[K")

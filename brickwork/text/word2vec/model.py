@@ -18,6 +18,8 @@ from brickwork.text.word2vec.kernels import hierarchical_softmax, negative_sampl
 from brickwork.text.word2vec.keyed_vectors import KeyedVectors
 from brickwork.text.word2vec.vocab import HuffmanTree, count_words, keep_probabilities, unigram_table
 
+REPORT_EVERY = 5.0   # seconds between progress lines within an epoch (verbose=1)
+
 
 class Word2Vec:
     """Learn word vectors from a corpus (Mikolov et al. 2013), with gensim 4's names and defaults.
@@ -268,11 +270,15 @@ class Word2Vec:
         pool = ThreadPoolExecutor(threads) if threads > 1 else None
         pending: deque[Future] = deque()
         lr = alpha
+        last_report = start
         try:
             for epoch in range(epochs):
                 for chunk, raw in self._chunks(corpus_iterable):
                     lr = max(min_alpha, alpha - (alpha - min_alpha) * done / max(total, 1))
                     done += raw
+                    if self.verbose and time.perf_counter() - last_report >= REPORT_EVERY:
+                        last_report = time.perf_counter()
+                        self._report_progress(epoch, epochs, done, total, last_report - start, lr)
                     if pool is None:
                         effective += self._train_chunk(chunk, lr, self._train_rng)
                         continue
@@ -292,6 +298,14 @@ class Word2Vec:
         self.words_per_second = done / max(time.perf_counter() - start, 1e-9)
         self.wv.fill_norms(force=True)
         return effective, done
+
+    def _report_progress(self, epoch: int, epochs: int, done: int, total: int, elapsed: float, lr: float) -> None:
+        """One line on stderr: words so far, words/s, the time left (training longer than REPORT_EVERY seconds)."""
+        from brickwork.callbacks.progbar import format_eta
+
+        print(f"epoch {epoch + 1}/{epochs}: {done / max(total, 1):.0%} of {total:,} words, "
+              f"{done / max(elapsed, 1e-9):,.0f} words/s, ETA {format_eta(elapsed, done, total)}, lr {lr:.5f}",
+              file=sys.stderr, flush=True)
 
     def get_latest_training_loss(self) -> float:
         """The loss summed over the last :meth:`train` call (with ``compute_loss=True``), as gensim."""
