@@ -244,7 +244,7 @@ class ndarray:  # noqa: N801  (named as CuPy's)
 
 for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or", "xor",
               "lshift", "rshift"):
-    for _form in (f"__{_name}__", f"__r{_name}__", f"__i{_name}__"):
+    for _form in (f"__{_name}__", f"__r{_name}__"):
         setattr(ndarray, _form, _binary(_form))
 for _form in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
     setattr(ndarray, _form, _binary(_form))
@@ -262,7 +262,7 @@ def _inplace(name: str) -> Any:
     return op
 
 
-for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor"):
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor", "lshift", "rshift"):
     setattr(ndarray, f"__i{_name}__", _inplace(f"__i{_name}__"))
 
 

@@ -65,12 +65,9 @@ class Variable(Tensor):
         """``value`` as an array on this variable's device (an explicit host/device copy if needed)."""
         if isinstance(value, Tensor):
             value = value.data
-        device = "gpu" if is_device_array(self.data) else "cpu"
-        if device == "cpu" and not is_device_array(value):
-            return np.asarray(value)
-        if device == "gpu" and not is_device_array(value):
+        if not is_device_array(value):
             value = np.asarray(value)
-        return to_device(value, device)
+        return to_device(value, "gpu" if is_device_array(self.data) else "cpu")
 
     def to(self, device: str) -> Variable:
         """Move this variable's value (and its gradient) to ``device`` in place; returns itself.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from brickwork.engine.device import canonical_device, to_device
@@ -22,7 +23,10 @@ def move_model(model: Any, device: str) -> Any:
 
 
 def batch_on_device(model: Any, batch: Any) -> Any:
-    """A batch for ``model``: moved to the GPU when the model computes there, unchanged otherwise."""
-    if device_of_layer(model) != "gpu":
+    """A batch for ``model``: moved to the GPU when the model computes there, unchanged otherwise.
+
+    Called for every batch: without CuPy imported no array can be on a GPU, so the usual case costs one
+    dictionary lookup."""
+    if "cupy" not in sys.modules or device_of_layer(model) != "gpu":
         return batch
     return to_device(batch, "gpu")

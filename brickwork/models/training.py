@@ -293,9 +293,7 @@ class Trainer:
         ``'loss'``, ``'val_loss'`` and each metric name to per-epoch values.
         """
         self._require_compiled("fit")
-        verbose = arguments.verbosity(verbose, "fit")
-        if getattr(get_shard_hook(), "rank", 0) != 0:   # data-parallel training: progress on rank 0 only
-            verbose = 0
+        verbose = _progress_verbosity(verbose, "fit")   # data-parallel training: progress on rank 0 only
         args = arguments.check_fit(epochs, batch_size, validation_split, initial_epoch, steps_per_epoch,
                                    validation_steps, validation_batch_size, validation_freq)
         epochs, batch_size, initial_epoch = args["epochs"], args["batch_size"], args["initial_epoch"]
@@ -515,7 +513,7 @@ def _pythonify(logs: Any) -> dict[str, Any]:
 
 
 def _progress_verbosity(verbose: Any, what: str) -> int:
-    """Keras's ``verbose`` for ``evaluate``/``predict`` (``'auto'`` is 1), 0 on MPI ranks other than 0."""
+    """Keras's ``verbose`` (``'auto'`` is 1), 0 on MPI ranks other than 0."""
     level = arguments.verbosity(verbose, what)
     return 0 if getattr(get_shard_hook(), "rank", 0) != 0 else level
 
