@@ -26,7 +26,7 @@ from contextlib import contextmanager
 
 __all__ = ["FAMILIES", "available", "enabled", "use_kernels"]
 
-FAMILIES = ("recurrent", "word2vec")
+FAMILIES = ("convolution", "recurrent", "transformer", "word2vec")
 _DEFAULT_FAMILIES = frozenset({"word2vec"})
 _switch: dict = {"on": True, "families": None}      # families None: the defaults (or BRICKWORK_KERNELS)
 
