@@ -77,6 +77,13 @@ def run(dataset: str = "digits", snapshots: tuple[int, ...] | None = None, n_tra
     batch_size = batch_size or cfg["batch_size"]
     x_train, y_train, x_test, y_test, shape = load(dataset, cfg["n_train"] if n_train == -1 else n_train, n_test,
                                                    seed)
+    if verbose:
+        source = ("scikit-learn's 8x8 digits (sklearn.datasets.load_digits via brickwork.datasets.load_digits_split), "
+                  f"stratified split seed {seed}" if dataset == "digits" else
+                  "Fashion-MNIST (brickwork.datasets.fashion_mnist.load_data, from Keras's cache or Debian's "
+                  f"dataset-fashion-mnist), training subset drawn with seed {seed}")
+        print(f"Data: {source}: {len(x_train):,} training / {len(x_test):,} test images of "
+              f"{'x'.join(map(str, shape))} pixels", flush=True)
     start = time.time()
     pca = PCA(n_components=2).fit(x_train)
     pca_codes = pca.transform(x_test)

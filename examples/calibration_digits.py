@@ -51,6 +51,9 @@ def main(epochs: int = 200, figure: str | None = None, seed: int = 0, verbose: i
     """Train, fit the temperature on the validation split, and return the test metrics before/after."""
     bw.set_seed(seed)
     x_train, y_train, x_val, y_val, x_test, y_test = load(seed)
+    print(f"Data: scikit-learn's 8x8 digits (sklearn.datasets.load_digits), {len(x_train):,} training / "
+          f"{len(x_val):,} validation (for the temperature) / {len(x_test):,} test images, stratified splits seed "
+          f"{seed}", flush=True)
     model = logits_model()
     model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=verbose)
     val_logits = model.predict(x_val, verbose=0)

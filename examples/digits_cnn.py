@@ -25,6 +25,8 @@ def train(model, x_train, y_train, x_test, y_test, epochs):
 
 def main(seeds=3, epochs=40):
     x_train, x_test, y_train, y_test = load_digits_split()
+    print(f"Data: scikit-learn's 8x8 digits (sklearn.datasets.load_digits via brickwork.datasets.load_digits_split), "
+          f"{len(x_train):,} training / {len(x_test):,} test images, stratified split seed 0", flush=True)
     images = lambda x: x.reshape(-1, 8, 8, 1)  # noqa: E731
     results = {"mlp": [], "cnn": []}
     for seed in range(seeds):

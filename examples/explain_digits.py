@@ -33,6 +33,8 @@ def build():
 def main(epochs=15, out="docs/figures", n_show=4):
     bw.set_seed(0)
     x_train, x_test, y_train, y_test = load_digits_split()
+    print(f"Data: scikit-learn's 8x8 digits (sklearn.datasets.load_digits via brickwork.datasets.load_digits_split), "
+          f"{len(x_train):,} training / {len(x_test):,} test images, stratified split seed 0", flush=True)
     x_train, x_test = x_train.reshape(-1, 8, 8, 1), x_test.reshape(-1, 8, 8, 1)
     model = build()
     model.compile(optimizer=bw.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -54,7 +56,7 @@ def main(epochs=15, out="docs/figures", n_show=4):
 
     os.makedirs(out, exist_ok=True)
     plt = pyplot()
-    fig, axes = plt.subplots(n_show, len(maps) + 1, figsize=(2.1 * (len(maps) + 1), 2.2 * n_show))
+    fig, axes = plt.subplots(n_show, len(maps) + 1, figsize=(2.1 * (len(maps) + 1), 2.2 * n_show), squeeze=False)
     for i in range(n_show):
         axes[i, 0].imshow(x[i, ..., 0], cmap="gray_r")
         axes[i, 0].set_title(f"label {y_test[i]}, predicted {probs[i].argmax()}", fontsize=8)

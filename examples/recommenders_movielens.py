@@ -27,6 +27,10 @@ MODELS = {
 
 def main(path: str | None = None, folds: int = 5) -> dict:
     ratings = movielens_100k(path)
+    print(f"Data: MovieLens-100k (brickwork.datasets.movielens_100k, "
+          f"{'the copy in the recbole package' if path is None else path}): {len(ratings):,} ratings by "
+          f"{ratings['user_id'].nunique():,} users of {ratings['item_id'].nunique():,} items, {folds}-fold split",
+          flush=True)
     results = {}
     print("| model | RMSE | MAE | seconds |\n|---|---|---|---|")
     for name, make in MODELS.items():

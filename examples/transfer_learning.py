@@ -63,6 +63,9 @@ def main() -> dict[str, float]:
 
     x, y = load_faces()
     train, test = train_test_split(np.arange(len(y)), test_size=60, stratify=y, random_state=0)
+    print(f"Data: scikit-image's lfw_subset (skimage.data.lfw_subset, shipped with scikit-image): {len(y)} images "
+          f"({int(y.sum())} faces, {int((y == 0).sum())} non-faces) resized to {x.shape[1]}x{x.shape[2]}x{x.shape[3]}; "
+          f"{len(train)} training / {len(test)} test, stratified split seed 0", flush=True)
     results: dict[str, float] = {}
 
     t0 = time.time()

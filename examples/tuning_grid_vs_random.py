@@ -47,7 +47,7 @@ def make_build(grid: bool, side: int = 4) -> Any:
     for random search the same ranges are continuous."""
 
     def step(low: float, high: float) -> float | None:
-        return (high - low) / (side - 1) if grid else None
+        return (high - low) / max(side - 1, 1) if grid else None
 
     def build(hp: kt.HyperParameters) -> keras.Model:
         log10_lr = hp.Float("log10_lr", *LR_RANGE, step=step(*LR_RANGE))
@@ -150,6 +150,8 @@ def main() -> None:
     parser.add_argument("--figure", type=Path, default=FIGURE, help="where the PNG goes")
     args = parser.parse_args()
     data = digits()
+    print(f"Data: scikit-learn's 8x8 digits (sklearn.datasets.load_digits), {len(data[0]):,} training / "
+          f"{len(data[1]):,} validation images, stratified split seed 0", flush=True)
     studies: dict[str, list[Any]] = {"grid": [], "random": []}
     with threadpool_limits(1), tempfile.TemporaryDirectory() as root:
         for repeat in range(args.repeats):

@@ -37,7 +37,16 @@ def run(dataset="GunPoint", model_name="fcn", seed=0, epochs=500, verbose=0):
     return float(accuracy), seconds
 
 
+def print_data(dataset: str) -> None:
+    """Print the ``Data:`` line of ``dataset``: where it comes from and the sizes of its train/test split."""
+    train, test = load_ucr(dataset)
+    print(f"Data: UCR/UEA {dataset} (brickwork.datasets.ucr.load_ucr, the .ts files shipped with sktime): "
+          f"{len(train.x):,} training / {len(test.x):,} test series of {train.x.shape[1]} steps x "
+          f"{train.x.shape[2]} channel(s), {len(train.class_names)} classes, the archive's own split", flush=True)
+
+
 def main(dataset, model_name, seeds, epochs):
+    print_data(dataset)
     runs = []
     for seed in range(seeds):
         acc, seconds = run(dataset, model_name, seed, epochs)

@@ -29,7 +29,16 @@ def run(kind: str = "LSTM", dataset: str = "BasicMotions", seed: int = 0, epochs
     return float(model.evaluate(x_test, test.y, verbose=0)[1])
 
 
+def print_data(dataset: str) -> None:
+    """Print the ``Data:`` line of ``dataset``: where it comes from and the sizes of its train/test split."""
+    train, test = load_ucr(dataset)
+    print(f"Data: UCR/UEA {dataset} (brickwork.datasets.ucr.load_ucr, the .ts files shipped with sktime): "
+          f"{len(train.x):,} training / {len(test.x):,} test series of {train.x.shape[1]} steps x "
+          f"{train.x.shape[2]} channel(s), {len(train.class_names)} classes, the archive's own split", flush=True)
+
+
 def main(seeds: int = 5, epochs: int = 150) -> dict:
+    print_data("BasicMotions")
     result = {}
     for kind in ("LSTM", "GRU"):
         runs = [run(kind, seed=s, epochs=epochs) for s in range(seeds)]

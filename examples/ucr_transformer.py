@@ -42,6 +42,14 @@ def run_transformer(dataset: str = "ItalyPowerDemand", seed: int = 0, epochs: in
     return float(accuracy), seconds, len(history.history["loss"])
 
 
+def print_data(dataset: str) -> None:
+    """Print the ``Data:`` line of ``dataset``: where it comes from and the sizes of its train/test split."""
+    train, test = load_ucr(dataset)
+    print(f"Data: UCR/UEA {dataset} (brickwork.datasets.ucr.load_ucr, the .ts files shipped with sktime): "
+          f"{len(train.x):,} training / {len(test.x):,} test series of {train.x.shape[1]} steps x "
+          f"{train.x.shape[2]} channel(s), {len(train.class_names)} classes, the archive's own split", flush=True)
+
+
 def _fcn_runner():
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ucr_classification.py")
     spec = importlib.util.spec_from_file_location("ucr_classification", path)
@@ -52,6 +60,7 @@ def _fcn_runner():
 
 def main(dataset: str = "ItalyPowerDemand", seeds: int = 3, epochs: int = 500, patience: int = 50,
          fcn_epochs: int = 1000) -> dict:
+    print_data(dataset)
     result: dict = {"dataset": dataset}
     for name in ("transformer", "fcn"):
         runs, times = [], []

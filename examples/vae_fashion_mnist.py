@@ -52,6 +52,9 @@ def run(n_train: int = 60000, epochs: int = 10, beta: float = 1.0, batch_size: i
     x_test = x_test.reshape(len(x_test), 784).astype(np.float32) / 255.0
     if n_train < len(x_train):
         x_train = x_train[np.random.default_rng(seed).choice(len(x_train), n_train, replace=False)]
+    print(f"Data: Fashion-MNIST (brickwork.datasets.fashion_mnist.load_data, from Keras's cache or Debian's "
+          f"dataset-fashion-mnist): {len(x_train):,} training images (a subset drawn with seed {seed} when fewer "
+          f"than all) / {len(x_test):,} test images of 28x28, flattened to {x_train.shape[1]} pixels", flush=True)
     encoder, decoder = build()
     vae = VAE(encoder, decoder, beta=beta, seed=seed)
     vae.compile(optimizer=bw.optimizers.Adam(1e-3))

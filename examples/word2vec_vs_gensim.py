@@ -17,7 +17,7 @@ import tempfile
 
 import numpy as np
 
-from brickwork.datasets.corpora import fortunes_sentences, gensim_test_file, lee_sentences
+from brickwork.datasets.corpora import FORTUNES, fortunes_sentences, gensim_test_file, lee_sentences
 from brickwork.text import KeyedVectors, Word2Vec
 
 SETTINGS = {"skip-gram + negative sampling": dict(sg=1, hs=0, negative=5),
@@ -39,6 +39,9 @@ def main(seeds: int = 3, epochs: int = 5) -> dict:
     from gensim.models import Word2Vec as GensimWord2Vec
 
     corpus = fortunes_sentences() + lee_sentences()
+    print(f"Data: Debian's fortunes (brickwork.datasets.corpora.fortunes_sentences, from {FORTUNES}) + gensim's Lee "
+          f"corpus (lee_sentences, from gensim's test data): {len(corpus):,} sentences, "
+          f"{sum(map(len, corpus)):,} words", flush=True)
     common = dict(vector_size=100, window=5, min_count=5, sample=1e-3, epochs=epochs)
     result = {}
     for label, settings in SETTINGS.items():

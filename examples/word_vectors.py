@@ -63,6 +63,9 @@ def main(out: str = "word-vectors-out", seed: int = 1) -> dict:
     if not glob.glob(os.path.join(FORTUNES, "computers")):
         raise SystemExit("This example needs Debian's 'fortunes' package (apt-get install fortunes).")
     corpus = fortunes_sentences() + lee_sentences()
+    print(f"Data: Debian's fortunes (brickwork.datasets.corpora.fortunes_sentences, from {FORTUNES}) + gensim's Lee "
+          f"corpus (lee_sentences, from gensim's test data): {len(corpus):,} sentences, "
+          f"{sum(map(len, corpus)):,} words", flush=True)
     model = Word2Vec(corpus, vector_size=100, window=5, min_count=5, sg=1, epochs=10, seed=seed)
     wv = model.wv
     print(f"{len(wv)} words, trained at {model.words_per_second:,.0f} words/s")
