@@ -6,7 +6,10 @@ from logits averaged over all positions. The PyTorch model is the same architect
 (``nn.MultiheadAttention`` with a causal mask). float32, one process, alternating runs, medians; BLAS
 threads equal for both.
 
-Usage: python benchmarks/bench_gpt.py [--threads N] [--repeats R] [--steps S]
+With ``--kernels on`` (the default) the ``"transformer"`` kernel family (numba: the attention softmax,
+layer norm and GELU) runs as well as the default families; ``--kernels off`` runs the NumPy reference.
+
+Usage: python benchmarks/bench_gpt.py [--threads N] [--repeats R] [--steps S] [--kernels on|off]
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ def _torch_step(model, opt, tx, ty):
 
 def main() -> None:
     args = parse_and_pin(repeats=9, steps=5)
+    if args.kernels == "on":  # the shared option selects recurrent,word2vec; add this model's family
+        os.environ["BRICKWORK_KERNELS"] = "transformer,word2vec"
 
     import numpy as np
     import torch

@@ -5,6 +5,7 @@ from __future__ import annotations
 from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._util import sum_to
+from brickwork.functions.activations import _transformer_kernels_for
 
 
 class Normalize(Function):
@@ -31,14 +32,30 @@ class Normalize(Function):
         \bar\beta = \textstyle\sum \bar y
 
     (:math:`\bar\gamma, \bar\beta` summed over the axes they were broadcast along).
-    The statistics stay in ``self.mean``/``self.var`` for running averages.
+    The statistics stay in ``self.mean``/``self.var`` for running averages (except on the compiled
+    layer-norm path, which keeps only :math:`\hat x` and :math:`r`).
+
+    With ``last_axis_kernel`` (set by :func:`layer_norm`) and the ``"transformer"`` kernel family on, a
+    normalisation over the last axis alone with ``gamma``/``beta`` of that axis's size runs as one compiled
+    loop per row forward and one backward (:mod:`brickwork.kernels.transformer_kernels`).
     """
 
-    def __init__(self, axes, epsilon):
+    def __init__(self, axes, epsilon, last_axis_kernel=False):
         self.axes, self.epsilon = tuple(axes), epsilon
+        self.last_axis_kernel = last_axis_kernel
+        self.compiled = False
 
     def forward(self, x, gamma, beta):
         xp = get_array_module(x)
+        m = x.shape[-1] if x.ndim else 0
+        if (self.last_axis_kernel and self.axes == (x.ndim - 1,) and gamma.size == m and beta.size == m
+                and gamma.dtype == x.dtype and beta.dtype == x.dtype and _transformer_kernels_for(x)):
+            from brickwork.kernels.transformer_kernels import layer_norm_forward
+
+            self.compiled = True
+            y, self.xhat, self.rstd = layer_norm_forward(x, gamma, beta, self.epsilon)
+            self.gamma, self.beta_shape = gamma, beta.shape
+            return y
         self.mean = x.mean(axis=self.axes, keepdims=True)
         xc = x - self.mean
         self.var = (xc * xc).mean(axis=self.axes, keepdims=True)
@@ -49,6 +66,11 @@ class Normalize(Function):
 
     def backward(self, gy):
         axes, xhat = self.axes, self.xhat
+        if self.compiled:
+            from brickwork.kernels.transformer_kernels import layer_norm_backward
+
+            gx, ggamma, gbeta = layer_norm_backward(gy, xhat, self.gamma, self.rstd, self.needs_input_grad[0])
+            return gx, ggamma.reshape(self.gamma.shape), gbeta.reshape(self.beta_shape)
         ggamma = sum_to(gy * xhat, self.gamma.shape)
         gbeta = sum_to(gy, self.beta_shape)
         gx = None
@@ -76,4 +98,4 @@ def batch_norm(x, gamma, beta, axes, epsilon=1e-3):
 def layer_norm(x, gamma, beta, axes=(-1,), epsilon=1e-3):
     """Layer normalisation of each sample over ``axes``."""
     axes = tuple(a % x.ndim for a in axes)
-    return Normalize(axes, epsilon)(x, gamma, beta)
+    return Normalize(axes, epsilon, last_axis_kernel=True)(x, gamma, beta)

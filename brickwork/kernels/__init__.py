@@ -12,32 +12,43 @@ numba is never imported by ``import brickwork``: only the first call of
 environment variable ``BRICKWORK_DISABLE_KERNELS=1`` is set, and inside
 ``with use_kernels(False):``.
 
-Kernels come in families: ``"word2vec"`` (on by default) and ``"recurrent"`` (the LSTM/GRU
-step kernels: off by default, because on the machines measured NumPy's SIMD ``tanh`` made the
-NumPy loop faster than the scalar compiled loop; see benchmarks/RESULTS.md). Choose the families
+Kernels come in families, on by default: ``"word2vec"``, ``"transformer"`` (the masked attention
+softmax, LayerNormalization and GELU row loops) and ``"convolution"`` (depthwise convolution);
+off by default: ``"recurrent"`` (the LSTM/GRU step kernels, because on the machines measured
+NumPy's SIMD ``tanh`` made the NumPy loop faster than the scalar compiled loop; see
+benchmarks/RESULTS.md). Choose the families
 with ``BRICKWORK_KERNELS=word2vec,recurrent`` or ``use_kernels(True, families=(...))``.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 __all__ = ["FAMILIES", "available", "enabled", "use_kernels"]
 
 FAMILIES = ("convolution", "recurrent", "transformer", "word2vec")
-_DEFAULT_FAMILIES = frozenset({"word2vec"})
+_DEFAULT_FAMILIES = frozenset({"convolution", "transformer", "word2vec"})
+_numba_missing: list = [False]                       # numba failed to import once: do not retry
 _switch: dict = {"on": True, "families": None}      # families None: the defaults (or BRICKWORK_KERNELS)
 
 
 def available() -> bool:
     """Whether compiled kernels can run: numba imports and ``BRICKWORK_DISABLE_KERNELS`` is not ``1``."""
-    if os.environ.get("BRICKWORK_DISABLE_KERNELS", "").strip().lower() in ("1", "true", "yes"):
+    flag = os.environ.get("BRICKWORK_DISABLE_KERNELS")
+    if flag and flag.strip().lower() in ("1", "true", "yes"):
+        return False
+    module = sys.modules.get("numba", False)     # a dict lookup: primitives ask this on every call
+    if module is not False:
+        return module is not None                 # None: imports of numba are blocked
+    if _numba_missing[0]:
         return False
     try:
-        import numba  # noqa: F401  (cheap after the first time: a sys.modules lookup)
+        import numba  # noqa: F401
     except ImportError:
+        _numba_missing[0] = True
         return False
     return True
 

@@ -245,6 +245,30 @@ class MultiHeadAttention(Layer):
             both(arr)
         return keep
 
+    def _project(self, query: Tensor, key: Tensor, value: Tensor, b: int, t: int, s: int) -> tuple[Tensor, ...]:
+        """Heads-first ``q (b, h, t, d_k)``, ``k (b, h, s, d_k)``, ``v (b, h, s, d_v)``; projections of the same
+        input tensor share one GEMM (self-attention: all three; cross-attention: key and value)."""
+        dense = {"q": self._query_dense, "k": self._key_dense, "v": self._value_dense}
+        inputs = {"q": (query, t), "k": (key, s), "v": (value, s)}
+        groups: list[list[str]] = []
+        for name in ("q", "k", "v"):
+            for group in groups:
+                if inputs[group[0]][0] is inputs[name][0]:
+                    group.append(name)
+                    break
+            else:
+                groups.append([name])
+        heads: dict[str, Tensor] = {}
+        for group in groups:
+            x, steps = inputs[group[0]]
+            if x.ndim != 3:
+                x = F.reshape(x, (b, steps, x.shape[-1]))
+            biases = [dense[n].bias for n in group] if self.use_bias else None
+            for name, y in zip(group, F.split_heads_projection(x, [dense[n].kernel for n in group], biases),
+                               strict=True):
+                heads[name] = y
+        return heads["q"], heads["k"], heads["v"]
+
     def call(self, query: Tensor, value: Tensor, key: Tensor | None = None, query_mask: Any = None,
              value_mask: Any = None, key_mask: Any = None, attention_mask: Any = None,
              return_attention_scores: bool = False, training: bool | None = None,
@@ -264,15 +288,20 @@ class MultiHeadAttention(Layer):
         t, s, h = _prod(t_shape), _prod(s_shape), self.num_heads
         keep = self._keep_mask(b, t_shape, s_shape, query_mask, value_mask, key_mask, attention_mask,
                                use_causal_mask)
-        heads_first = (0, 2, 1, 3)
-        q = F.transpose(F.reshape(self._query_dense(query), (b, t, h, self.key_dim)), heads_first)
-        k = F.transpose(F.reshape(self._key_dense(key), (b, s, h, self.key_dim)), heads_first)
-        v = F.transpose(F.reshape(self._value_dense(value), (b, s, h, self.value_dim)), heads_first)
-        context, probs = F.scaled_dot_product_attention(
+        q, k, v = self._project(query, key, value, b, t, s)
+        attended = F.scaled_dot_product_attention(
             q, k, v, mask=keep, dropout_rate=self.dropout, scale=1.0 / math.sqrt(float(self.key_dim)),
-            masked_rows="zeros", rng=self._rng, training=bool(training))
-        context = F.reshape(F.transpose(context, heads_first), (b,) + t_shape + (h, self.value_dim))
-        output = self._output_dense(context)
+            masked_rows="zeros", rng=self._rng, training=bool(training),
+            return_probabilities=bool(return_attention_scores))
+        context, probs = attended if return_attention_scores else (attended, None)
+        out = self._output_dense
+        kernel, bias = out.kernel, out.bias
+        if len(out.out_dims) != 1:  # a multi-axis output_shape: flatten it for the GEMM
+            kernel = F.reshape(kernel, (h, self.value_dim, _prod(out.out_dims)))
+            bias = None if bias is None else F.reshape(bias, (_prod(out.out_dims),))
+        output = F.merge_heads_projection(context, kernel, bias)  # (b, t, h, dv) @ (h, dv, E): one GEMM
+        if output.shape[1:] != t_shape + out.out_dims:
+            output = F.reshape(output, (b,) + t_shape + out.out_dims)
         if return_attention_scores:
             return output, F.reshape(probs, (b, h) + t_shape + s_shape)
         return output

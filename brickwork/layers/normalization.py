@@ -42,6 +42,8 @@ class _ScaleShift(Layer):
         """``var`` reshaped to broadcast against the input (a constant when it is disabled)."""
         if var is None:
             return Tensor(np.full(self._bshape, fill, dtype))
+        if var.ndim == 1 and self._bshape[-1] == var.shape[0] and all(d == 1 for d in self._bshape[:-1]):
+            return var                             # the last axis: broadcasting does it, no reshape node
         return F.reshape(var, self._bshape)
 
     def get_config(self):

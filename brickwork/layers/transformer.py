@@ -174,6 +174,8 @@ class TransformerEncoder(_TransformerBlock):
         scores = []
 
         def attend(x):
+            if not return_attention_scores:  # no probabilities output: nothing to send a zero gradient to
+                return self._self_attention_layer(x, x, attention_mask=mask, training=training)
             out, probs = self._self_attention_layer(x, x, attention_mask=mask, training=training,
                                                     return_attention_scores=True)
             scores.append(probs)
@@ -253,6 +255,8 @@ class TransformerDecoder(_TransformerBlock):
         scores = {}
 
         def attend_self(x):
+            if not return_attention_scores:
+                return self._self_attention_layer(x, x, attention_mask=self_mask, training=training)
             out, scores["self_attention"] = self._self_attention_layer(
                 x, x, attention_mask=self_mask, training=training, return_attention_scores=True)
             return out
@@ -264,6 +268,9 @@ class TransformerDecoder(_TransformerBlock):
                                                           encoder_attention_mask, where, decoder_sequence.shape[1])
 
             def attend_encoder(h):
+                if not return_attention_scores:
+                    return self._cross_attention_layer(h, encoder_sequence, attention_mask=cross_mask,
+                                                       training=training)
                 out, scores["cross_attention"] = self._cross_attention_layer(
                     h, encoder_sequence, attention_mask=cross_mask, training=training, return_attention_scores=True)
                 return out
