@@ -94,6 +94,13 @@ __all__ += [
 from brickwork.functions.singular_values import singular_values  # noqa: E402
 
 __all__ += ["singular_values"]
-from brickwork.functions.attention import scaled_dot_product_attention  # noqa: E402
+from brickwork.functions.attention import (  # noqa: E402
+    merge_heads_projection,
+    scaled_dot_product_attention,
+    split_heads_projection,
+)
 
-__all__ += ["scaled_dot_product_attention"]
+__all__ += ["merge_heads_projection", "scaled_dot_product_attention", "split_heads_projection"]
+from brickwork.functions.depthwise import depthwise_conv2d  # noqa: E402
+
+__all__ += ["depthwise_conv2d"]

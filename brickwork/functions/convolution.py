@@ -6,20 +6,16 @@ import numpy as np
 
 from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
+from brickwork.functions.depthwise import DepthwiseConv2D
 from brickwork.functions.sliding_windows import add_windows, crop_nhwc, out_length, pad_nhwc, windows
 
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
 
-def _grouped_matmul(cols: np.ndarray, w2: np.ndarray, groups: int) -> np.ndarray:
-    """``cols (M, K, C) @ w2 (K*C/g, O)`` per group, as one GEMM (g = 1) or one batched matmul."""
-    m, k, c = cols.shape
-    if groups == 1:
-        return cols.reshape(m, k * c) @ w2
-    cg, og = c // groups, w2.shape[1] // groups
-    a = cols.reshape(m, k, groups, cg).transpose(2, 0, 1, 3).reshape(groups, m, k * cg)
-    b = w2.reshape(k * cg, groups, og).transpose(1, 0, 2)
-    return (a @ b).transpose(1, 0, 2).reshape(m, groups * og)
+def _group_weights(w: np.ndarray, groups: int) -> np.ndarray:
+    """``(g, K * cg, og)``: the kernel ``(kh, kw, cg, g * og)`` split by group along its filters."""
+    kh, kw, cg, o = w.shape
+    return w.reshape(kh * kw * cg, groups, o // groups).transpose(1, 0, 2)
 
 
 class Conv2D(Function):
@@ -63,9 +59,15 @@ class Conv2D(Function):
             raise ValueError(f"conv2d: the {kh}x{kw} kernel (dilation {self.dilation}) does not fit the padded "
                              f"input of shape {x_pad.shape}.")
         self.out_hw = (ho, wo)
-        self.cols = xp.ascontiguousarray(windows(x_pad, (kh, kw), self.strides, self.dilation, (ho, wo))).reshape(
-            n * ho * wo, kh * kw, c)
-        y = _grouped_matmul(self.cols, w.reshape(kh * kw * cg, o), self.groups)
+        view = windows(x_pad, (kh, kw), self.strides, self.dilation, (ho, wo))
+        g = self.groups
+        if g == 1:
+            self.cols = xp.ascontiguousarray(view).reshape(n * ho * wo, kh * kw * c)
+            y = self.cols @ w.reshape(kh * kw * cg, o)
+        else:                # group-major columns (g, M, K cg), copied once, and one batched matmul
+            self.cols = xp.ascontiguousarray(view.reshape(n, ho, wo, kh, kw, g, cg).transpose(5, 0, 1, 2, 3, 4, 6))
+            self.cols = self.cols.reshape(g, n * ho * wo, kh * kw * cg)
+            y = (self.cols @ _group_weights(w, g)).transpose(1, 0, 2).reshape(n * ho * wo, o)
         if b is not None:
             y += b
         if self.relu:
@@ -82,17 +84,17 @@ class Conv2D(Function):
             g2 = g2 * (self.y > 0)
         g = self.groups
         gx = gw = gb = None
+        og = o // g
+        gg = None if g == 1 else g2.reshape(-1, g, og).transpose(1, 0, 2)       # (g, M, og), a strided view
         if self.needs_input_grad[1]:
-            m, k, c = self.cols.shape
             if g == 1:
-                gw = (self.cols.reshape(m, k * c).T @ g2).reshape(self.w.shape)
-            else:
-                og = o // g
-                a = self.cols.reshape(m, k, g, cg).transpose(2, 3, 1, 0)          # (g, cg, K, M)
-                a = a.transpose(0, 2, 1, 3).reshape(g, k * cg, m)                  # (g, K*cg, M)
-                bg = g2.reshape(m, g, og).transpose(1, 0, 2)                       # (g, M, og)
-                gw = (a @ bg).reshape(g, kh, kw, cg, og).transpose(1, 2, 3, 0, 4).reshape(self.w.shape)
-        if self.needs_input_grad[0] and g == 1:
+                gw = (self.cols.T @ g2).reshape(self.w.shape)
+            else:                                                              # (g, K cg, og) per group
+                gw = (self.cols.transpose(0, 2, 1) @ gg).transpose(1, 0, 2).reshape(self.w.shape)
+        pointwise = kh == kw == 1 and self.strides == (1, 1) and not any(self.pads[0] + self.pads[1])
+        if self.needs_input_grad[0] and g == 1 and pointwise:
+            gx = (g2 @ self.w.reshape(cg, o).T).reshape(self.x_shape)      # 1x1: the input gradient is one GEMM
+        elif self.needs_input_grad[0] and g == 1:
             # one (M, O) @ (O, C) product per kernel offset, each landing contiguous, then added
             # into its shifted window of the padded input gradient (col2im with contiguous reads)
             per_offset = xp.matmul(g2[None], self.w.reshape(kh * kw, cg, o).transpose(0, 2, 1))
@@ -104,12 +106,19 @@ class Conv2D(Function):
                     per_offset[k].reshape(n, ho, wo, cg)
             gx = crop_nhwc(gxp, self.pads)
         elif self.needs_input_grad[0]:
-            og = o // g
-            wg = self.w.reshape(kh * kw * cg, g, og).transpose(1, 2, 0)            # (g, og, K*cg)
-            gg = g2.reshape(-1, g, og).transpose(1, 0, 2)                          # (g, M, og)
-            gcols = (gg @ wg).reshape(g, -1, kh * kw, cg).transpose(1, 2, 0, 3)    # (M, K, g, cg)
-            gcols = gcols.reshape(n, ho, wo, kh, kw, cg * g)
-            gx = crop_nhwc(add_windows(gcols, self.padded_shape, self.strides, self.dilation), self.pads)
+            # per kernel offset, one batched (g, M, og) @ (g, og, cg) product, each group's result added
+            # into its channels of the offset's shifted window of the padded input gradient
+            wk = _group_weights(self.w, g).reshape(g, kh * kw, cg, og).transpose(1, 0, 3, 2)   # (K, g, og, cg)
+            gxp = xp.zeros(self.padded_shape, gy.dtype)
+            (sh, sw), (dh, dw) = self.strides, self.dilation
+            for k in range(kh * kw):
+                a, b = divmod(k, kw)
+                prod = xp.matmul(gg, wk[k])                                    # (g, M, cg)
+                rows = slice(a * dh, a * dh + sh * (ho - 1) + 1, sh)
+                cols = slice(b * dw, b * dw + sw * (wo - 1) + 1, sw)
+                for gi in range(g):
+                    gxp[:, rows, cols, gi * cg:(gi + 1) * cg] += prod[gi].reshape(n, ho, wo, cg)
+            gx = crop_nhwc(gxp, self.pads)
         if len(self.needs_input_grad) == 3 and self.needs_input_grad[2]:
             gb = g2.sum(axis=0)
         return (gx, gw, gb) if len(self.needs_input_grad) == 3 else (gx, gw)
@@ -177,7 +186,13 @@ class Conv2DTranspose(Function):
 
 def conv2d(x, w, b=None, strides=(1, 1), pads: Pads = ((0, 0), (0, 0)), dilation=(1, 1), groups=1, relu=False):
     """NHWC convolution with explicit zero padding ``((top, bottom), (left, right))``;
-    ``relu=True`` applies a fused ReLU."""
+    ``relu=True`` applies a fused ReLU.
+
+    A depthwise convolution (``groups`` equal to the input channels, kernel ``(kh, kw, 1, filters)``)
+    runs as :class:`~brickwork.functions.depthwise.DepthwiseConv2D` (shifted multiply-adds, no GEMM)."""
+    if groups > 1 and w.shape[2] == 1 and x.shape[-1] == groups:
+        fn = DepthwiseConv2D(strides, pads, dilation, relu)
+        return fn(x, w) if b is None else fn(x, w, b)
     fn = Conv2D(strides, pads, dilation, groups, relu)
     return fn(x, w) if b is None else fn(x, w, b)
 

@@ -84,9 +84,10 @@ class _Conv(Layer):
         self.built = True
 
     def _depthwise(self, x: Any, kernel: Any, bias: Any) -> Any:
-        """Each channel convolved with its own ``(kh, kw, 1, multiplier)`` filters: groups = channels."""
-        kh, kw, c, m = kernel.shape
-        return self._conv_nhwc(x, F.reshape(kernel, (kh, kw, 1, c * m)), bias, groups=c)
+        """Each channel convolved with its own ``(kh, kw)`` filters, ``kernel (kh, kw, C, multiplier)``
+        (groups = channels), by the shifted multiply-adds of :func:`brickwork.functions.depthwise_conv2d`."""
+        pads = cu.conv_pads(self.padding, x.shape[1:-1], self.kernel_size, self.strides, self.dilation_rate)
+        return F.depthwise_conv2d(x, kernel, bias, self.strides, pads, self.dilation_rate)
 
     def _conv_nhwc(self, x: Any, kernel: Any, bias: Any, groups: int, relu: bool = False) -> Any:
         """Run the 2-D primitive on channels-last data (1-D gets a height of 1)."""
