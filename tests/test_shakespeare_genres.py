@@ -74,3 +74,41 @@ def test_split_errors():
         G.split_by_play(np.array(["a", "a"]), np.array(["p", "p"]), test_plays_per_class=1)
     with pytest.raises(ValueError, match="also carries another label"):
         G.split_by_play(np.array(["a", "b", "a", "b"]), np.array(["p", "p", "q", "r"]), test_plays_per_class=1)
+
+
+def _example():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "shakespeare_genre.py"
+    spec = importlib.util.spec_from_file_location("shakespeare_genre_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_never_pretrains_or_validates_on_test_plays(tmp_path):
+    """The genre example's splits: pre-training text and validation plays come from training plays only."""
+    example = _example()
+    for genre, folder in (("comedy", "comedies"), ("history", "histories"), ("tragedy", "tragedies")):
+        for k in range(5):
+            _write(tmp_path, f"{folder}/{genre}{k}.md", _play("Speaker", [f"{genre}{k}w{i}" for i in range(130)]))
+    _write(tmp_path, "problems/p.md", _play("Helena", [f"problemw{i}" for i in range(70)]))
+    _write(tmp_path, "romances/r.md", _play("Prospero", [f"romancew{i}" for i in range(70)]))
+    texts, labels, plays = G.genre_passages(root=str(tmp_path), words=example.WORDS)
+    assert len(texts) == 30  # two passages of each of the 15 labelled plays
+    test_plays = set(plays[G.split_by_play(labels, plays, test_plays_per_class=2, seed=0)[1]])
+    for validate in (False, True):
+        train, evaluation, unlabelled = example.splits(labels, plays, train_per_play=1, validate=validate)
+        assert set(train) <= set(unlabelled) and len(train) == len(set(plays[unlabelled]))  # one per play
+        assert len(set(plays[evaluation])) == 6 and not set(plays[unlabelled]) & set(plays[evaluation])
+        if validate:
+            assert not (set(plays[unlabelled]) | set(plays[evaluation])) & test_plays
+        else:
+            assert set(plays[evaluation]) == test_plays
+        corpus = example.pretraining_passages(texts, unlabelled, extra_plays=True, root=str(tmp_path))
+        sources = {word.split("w")[0] for passage in corpus for word in passage.split()}  # 'comedy3w17' -> 'comedy3'
+        held_out = {play.split("/")[1] for play in set(plays[evaluation]) | test_plays}
+        assert not sources & held_out, "a held-out play's text reached pre-training"
+        assert sources == {play.split("/")[1] for play in set(plays[unlabelled])} | {"problem", "romance"}
+        assert len(example.pretraining_passages(texts, unlabelled, extra_plays=False)) == len(unlabelled)

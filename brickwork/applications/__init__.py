@@ -22,3 +22,7 @@ __all__ += ["EfficientNetLite0", "MobileNetV2", "ResNet50", "VGG16", "imagenet_u
 from brickwork.applications.unet import unet  # noqa: E402
 
 __all__ += ["unet"]
+
+from brickwork.applications.masked_lm import mask_tokens, masked_lm_model, pretrain_masked_lm  # noqa: E402
+
+__all__ += ["mask_tokens", "masked_lm_model", "pretrain_masked_lm"]
