@@ -40,7 +40,7 @@ def apply_kernels_option(choice: str) -> None:
         os.environ["BRICKWORK_DISABLE_KERNELS"] = "1"
     else:                                      # every family, the opt-in recurrent one included
         os.environ.pop("BRICKWORK_DISABLE_KERNELS", None)
-        os.environ["BRICKWORK_KERNELS"] = "recurrent,word2vec"
+        os.environ["BRICKWORK_KERNELS"] = "convolution,recurrent,transformer,word2vec"
 
 
 def kernels_label() -> str:

@@ -36,6 +36,9 @@ SCRIPTS = {
     "cnn": ("bench_cnn.py", [], ["--repeats", "1", "--steps", "1", "--batch", "8"]),
     "rnn": ("bench_rnn.py", [], ["--repeats", "1", "--steps", "1", "--units", "64"]),
     "gpt": ("bench_gpt.py", [], ["--repeats", "1", "--steps", "1"]),
+    "tiny": ("bench_tiny.py", [], ["--repeats", "1", "--steps", "1", "--samples", "256"]),
+    "depthwise": ("bench_depthwise.py", ["--grouped", "0"],
+                  ["--repeats", "1", "--steps", "1", "--batch", "1", "--size", "16", "--grouped", "0"]),
     "word2vec": ("bench_word2vec.py", [], ["--repeats", "1", "--epochs", "1", "--sentences", "2000"]),
 }
 

@@ -28,7 +28,15 @@ import numpy as np
 
 from brickwork.engine import config
 from brickwork.engine.device import get_array_module, is_device_array, to_device
-from brickwork.engine.tensor import Tensor, as_array
+from brickwork.engine.tensor import Tensor, as_array, tensor_of_array
+
+_ndarray = np.ndarray
+_grad_enabled = config.grad_enabled
+
+
+def _wrap(y: Any) -> Tensor:
+    """A forward output as a new tensor (a NumPy array is wrapped without re-checking it)."""
+    return tensor_of_array(y) if type(y) is _ndarray else Tensor(y)
 
 
 class Function:
@@ -38,36 +46,47 @@ class Function:
     needs_input_grad: tuple[bool, ...]
 
     def __call__(self, *inputs: Any) -> Any:
+        # One pass over the inputs: the dtype that constants take (the first float tensor's), and whether
+        # any input lives on a GPU (only a non-NumPy array can; the common case costs one type check).
         dtype = None
         on_gpu = False
+        plain = True  # every input already a tensor
         for x in inputs:
             if isinstance(x, Tensor):
-                if dtype is None and x.data.dtype.kind == "f":
-                    dtype = x.data.dtype
-                on_gpu = on_gpu or is_device_array(x.data)
-            elif is_device_array(x):
-                on_gpu = True
-        tensors = tuple(x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs)
+                d = x.data
+                if type(d) is not _ndarray and is_device_array(d):
+                    on_gpu = True
+                if dtype is None and d.dtype.kind == "f":
+                    dtype = d.dtype
+            else:
+                plain = False
+                if type(x) is not _ndarray and is_device_array(x):
+                    on_gpu = True
+        tensors = inputs if plain else tuple(x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs)
         if on_gpu:
             tensors = _same_device(self, tensors)
             _constants_to_device(self)
-        outputs = self.forward(*(t.data for t in tensors))
+        outputs = self.forward(*[t.data for t in tensors])
         single = not isinstance(outputs, tuple)
         if single:
-            outputs = (outputs,)
-        results = tuple(Tensor(y) for y in outputs)
-        if config.grad_enabled():
-            needs = tuple(t.requires_grad for t in tensors)
-            if any(needs):
+            result = _wrap(outputs)
+            results: tuple[Tensor, ...] = (result,)
+        else:
+            results = tuple(_wrap(y) for y in outputs)
+        if _grad_enabled():
+            needs = tuple([t.requires_grad for t in tensors])
+            if True in needs:
                 self.needs_input_grad = needs
-                self.generation = max(t.generation for t in tensors)
+                generation = max([t.generation for t in tensors])
+                self.generation = generation
                 self.inputs = tensors
-                self._outputs = tuple(weakref.ref(r) for r in results)
-                self._output_meta = tuple((y.shape, y.dtype) for y in outputs)
+                self._outputs = tuple([weakref.ref(r) for r in results])
+                self._output_meta = tuple([(r.data.shape, r.data.dtype) for r in results])
+                generation += 1
                 for i, r in enumerate(results):
                     r.creator = self
                     r.requires_grad = True
-                    r.generation = self.generation + 1
+                    r.generation = generation
                     r._out_index = i
         return results[0] if single else results
 
@@ -152,49 +171,50 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False,
     pending: dict[tuple[int, int], np.ndarray] = {}
     heap: list[tuple[int, int, Function]] = []
     queued: set[int] = set()
-
-    def push(f: Function) -> None:
-        if id(f) not in queued:
-            queued.add(id(f))
-            heapq.heappush(heap, (-f.generation, id(f), f))
+    heappush, heappop = heapq.heappush, heapq.heappop
 
     root_fn = root.creator
-    if not hasattr(root_fn, "inputs"):
+    if "inputs" not in root_fn.__dict__:
         raise RuntimeError(
             "Trying to backward through the graph a second time: its buffers were freed. "
             "Pass retain_graph=True to the first backward() call."
         )
     pending[(id(root_fn), root._out_index)] = g
-    push(root_fn)
+    queued.add(id(root_fn))
+    heap.append((-root_fn.generation, id(root_fn), root_fn))
     while heap:
-        _, fid, f = heapq.heappop(heap)
-        if not hasattr(f, "inputs"):
+        _, fid, f = heappop(heap)
+        state = f.__dict__
+        inputs = state.get("inputs")
+        if inputs is None:
             raise RuntimeError(
                 "Trying to backward through part of a graph a second time: its buffers were freed. "
                 "Pass retain_graph=True to the first backward() call."
             )
         gys = []
-        for i, (shape, dtype) in enumerate(f._output_meta):
+        for i, (shape, dtype) in enumerate(state["_output_meta"]):
             gy = pending.pop((fid, i), None)
-            out = f._outputs[i]()
             if gy is None:
-                gy = get_array_module(*(t.data for t in f.inputs)).zeros(shape, dtype)
-            elif out is not None and out._retain_grad:
-                out.grad = gy if out.grad is None else out.grad + gy
+                gy = get_array_module(*[t.data for t in inputs]).zeros(shape, dtype)
+            else:
+                out = state["_outputs"][i]()
+                if out is not None and out._retain_grad:
+                    out.grad = gy if out.grad is None else out.grad + gy
             gys.append(gy)
         gxs = f.backward(*gys)
         if not isinstance(gxs, tuple):
             gxs = (gxs,)
-        for x, gx, needed in zip(f.inputs, gxs, f.needs_input_grad):
+        for x, gx, needed in zip(inputs, gxs, state["needs_input_grad"]):
             if not needed or gx is None:
                 continue
-            if gx.shape != x.data.shape:
+            data = x.data
+            if gx.shape != data.shape:
                 raise RuntimeError(
                     f"{type(f).__name__}.backward returned a gradient of shape {gx.shape} "
-                    f"for an input of shape {x.data.shape}."
+                    f"for an input of shape {data.shape}."
                 )
-            if gx.dtype != x.data.dtype:
-                gx = gx.astype(x.data.dtype)
+            if gx.dtype != data.dtype:
+                gx = gx.astype(data.dtype)
             if capture is not None and id(x) in capture:
                 capture[id(x)] = gx.copy() if capture[id(x)] is None else capture[id(x)] + gx
             creator = x.creator
@@ -202,14 +222,15 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False,
                 if capture is None:
                     _accumulate_leaf(x, gx)
                 continue
-            key = (id(creator), x._out_index)
-            if key in pending:
-                pending[key] = pending[key] + gx
-            else:
-                pending[key] = gx
-            push(creator)
+            cid = id(creator)
+            key = (cid, x._out_index)
+            previous = pending.get(key)
+            pending[key] = gx if previous is None else previous + gx
+            if cid not in queued:
+                queued.add(cid)
+                heappush(heap, (-creator.generation, cid, creator))
         if not retain_graph:
-            f.__dict__.clear()  # free saved inputs and buffers
+            state.clear()  # free saved inputs and buffers
 
 
 def _accumulate_leaf(x: Tensor, g: np.ndarray) -> None:

@@ -323,6 +323,28 @@ def _raw(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
 
+def tensor_of_array(arr: np.ndarray) -> Tensor:
+    """``Tensor(arr)`` for a NumPy array, without the conversion checks (the hot path of every primitive's
+    output): the array is kept as it is, float16 apart (widened to float32, as :func:`as_array` does)."""
+    if arr.dtype == _FLOAT16:
+        arr = arr.astype(np.float32)
+    t = _new_tensor(Tensor)
+    t.data = arr
+    t.grad = None
+    t.creator = None
+    t.generation = 0
+    t.requires_grad = False
+    t.name = None
+    t._out_index = 0
+    t._retain_grad = False
+    t._keras_mask = None
+    return t
+
+
+_FLOAT16 = np.dtype(np.float16)
+_new_tensor = object.__new__
+
+
 def as_tensor(value: Any, dtype: np.dtype | None = None) -> Tensor:
     """Return ``value`` as a Tensor (no copy when it already is one)."""
     if isinstance(value, Tensor):

@@ -266,6 +266,15 @@ class Layer(Trackable, SymbolicTracing):
         return params
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and self.built and (not kwargs or (len(kwargs) == 1 and type(kwargs.get("training", 0))
+                                                              in _PLAIN_FLAGS)):
+            x = args[0]
+            if isinstance(x, (Tensor, np.ndarray)):
+                fast = _FAST_CALLS.get(type(self))
+                if fast is None:
+                    fast = _fast_call_info(type(self))
+                if fast[0]:
+                    return self._fast_eager_call(x, kwargs, fast[1])
         if not args:  # all by keyword: layer(inputs=x) or layer(query=q, value=v)
             params = list(signature(type(self).call).parameters)[1:]
             first = "inputs" if "inputs" in kwargs else (params[0] if params else None)
@@ -364,6 +373,43 @@ class Layer(Trackable, SymbolicTracing):
                 f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask attached "
                 "to it. However, this layer does not support masking and will therefore destroy the mask "
                 "information. Downstream layers will not see the mask.", stacklevel=3)
+        return outputs
+
+    def _fast_eager_call(self, x: Any, kwargs: dict[str, Any], takes_training: bool) -> Any:
+        """:meth:`_eager_call` for the common case — a built layer called on one tensor without a mask and
+        without keyword arguments other than ``training`` — with the same steps and results, minus the
+        argument binding, mask plumbing and input-spec checks that cannot change anything (the input spec is
+        checked once per input shape)."""
+        x = self._to_tensor(x)
+        if not isinstance(x, Tensor) or x._keras_mask is not None:
+            return self._eager_call((x,), kwargs)
+        if self.input_spec is not None:
+            key = (x.data.shape, self.input_spec)
+            checked = self.__dict__.get("_spec_checked")
+            if checked is None or checked[0] != key[0] or checked[1] is not key[1]:
+                self._check_input_spec(x.data.shape)
+                object.__setattr__(self, "_spec_checked", key)
+        training = kwargs.get("training")
+        phase = config.learning_phase()
+        if training is None:
+            training = phase
+        if training is None:  # a top-level call without training=: the mode set by train() / eval()
+            training = self.__dict__.get("_train_mode")
+        training = bool(training) if training is not None else False
+        if phase is None:  # a top-level call: forget old activity losses
+            for layer in [self] + self._flat_layers():
+                if layer._losses:
+                    layer._losses = []
+        elif self._losses:
+            self._losses = []
+        with training_scope(training):
+            outputs = self.call(x, training=training) if takes_training else self.call(x)
+        if self.activity_regularizer is not None:
+            for out in flatten(outputs):
+                if isinstance(out, Tensor):
+                    self.add_loss(self.activity_regularizer(out) / out.shape[0])
+        if type(self).compute_mask is not Layer.compute_mask and self.supports_masking:
+            self._set_output_masks(x, outputs, None)
         return outputs
 
     def _set_output_masks(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
@@ -514,3 +560,17 @@ class Layer(Trackable, SymbolicTracing):
 
 
 register_serializable(Layer)
+
+_PLAIN_FLAGS = (bool, type(None))
+# per layer class: (whether its call takes one positional tensor first, whether it takes ``training``)
+_FAST_CALLS: dict[type, tuple[bool, bool]] = {}
+
+
+def _fast_call_info(cls: type) -> tuple[bool, bool]:
+    params = list(signature(cls.call).parameters.values())[1:]
+    ok = bool(params) and params[0].kind in (inspect.Parameter.POSITIONAL_ONLY,
+                                             inspect.Parameter.POSITIONAL_OR_KEYWORD) \
+        and params[0].name not in ("training", "mask")
+    info = (ok, any(p.name == "training" for p in params))
+    _FAST_CALLS[cls] = info
+    return info

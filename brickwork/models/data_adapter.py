@@ -279,9 +279,14 @@ class DataAdapter:
         n, bs = self.num_samples, self.batch_size
         order = self._shard(n, self._epoch_order(n, order))
         n = n if order is None else len(order)
+        offset = _contiguous_start(order)  # an unshuffled shard is one run of rows: slice it (views, no copies)
         for step in range(start_step, self.num_batches):
             start = (step * bs) % n
-            idx = slice(start, min(start + bs, n)) if order is None else order[start:start + bs]
+            if order is None or offset is not None:
+                base = 0 if offset is None else offset
+                idx: Any = slice(base + start, base + min(start + bs, n))
+            else:
+                idx = order[start:start + bs]
             x = data_utils.take(self.x, idx)
             y = None if self.y is None else data_utils.take(self.y, idx)
             sw = None if self.sample_weight is None else self.sample_weight[idx]
@@ -301,6 +306,16 @@ class DataAdapter:
         val.x, val.y, val.sample_weight, val.shuffle, val.steps, val.shard = vx, vy, vsw, False, None, False
         val.num_samples = data_utils.num_samples(vx, "x")
         return val
+
+
+def _contiguous_start(order: np.ndarray | None) -> int | None:
+    """The first row when ``order`` is the run ``k, k+1, ..., k+n-1`` (then batches can be slices), else None."""
+    if order is None or len(order) == 0:
+        return None
+    first = int(order[0])
+    if int(order[-1]) - first != len(order) - 1 or not np.array_equal(order, np.arange(first, first + len(order))):
+        return None
+    return first
 
 
 def check_positive_int(value: Any, name: str, what: str) -> int:

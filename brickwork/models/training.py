@@ -34,7 +34,7 @@ from brickwork.engine import config, threads
 from brickwork.engine.config import no_grad
 from brickwork.engine.tensor import Tensor
 from brickwork.layers.mc_dropout import dropout_active
-from brickwork.metrics import Mean
+from brickwork.metrics import Mean, Metric
 from brickwork.models import arguments, metric_state
 from brickwork.models.compile_utils import CompiledLoss, CompiledMetrics
 from brickwork.models.data_adapter import (
@@ -127,17 +127,24 @@ class Trainer:
     def metrics(self) -> list[Any]:
         """Keras 3's list: the loss tracker, the compiled metrics (one entry), then any
         :class:`~brickwork.metrics.Metric` held as an attribute of the model."""
-        from brickwork.metrics import Metric
-
         out: list[Any] = []
         if getattr(self, "compiled", False):
             out.append(self._loss_tracker)
             if _has_metrics(self._compiled_metrics):
                 out.append(self._compile_metrics_view)
         seen = {id(m) for m in out}
-        for value in vars(self).values():
-            for m in flatten(value) if isinstance(value, (list, tuple, dict)) else [value]:
-                if isinstance(m, Metric) and id(m) not in seen and m is not getattr(self, "_loss_tracker", None):
+        tracker = getattr(self, "_loss_tracker", None)
+        for name, value in vars(self).items():
+            if name in _NO_METRICS:
+                continue
+            if isinstance(value, Metric):
+                candidates = [value]
+            elif isinstance(value, (list, tuple, dict)):
+                candidates = flatten(value)
+            else:
+                continue
+            for m in candidates:
+                if isinstance(m, Metric) and id(m) not in seen and m is not tracker:
                     seen.add(id(m))
                     out.append(m)
         return out
@@ -234,7 +241,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-        self._loss_tracker.update_state(float(loss.data), sample_weight=batch_size_of(x))
+        _track_loss(self._loss_tracker, loss, x)
         variables = self.trainable_weights
         self.zero_grad()
         if loss.requires_grad:
@@ -248,7 +255,7 @@ class Trainer:
         with no_grad():
             y_pred = self(x, training=False)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-        self._loss_tracker.update_state(float(loss.data), sample_weight=batch_size_of(x))
+        _track_loss(self._loss_tracker, loss, x)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
@@ -487,6 +494,24 @@ class Trainer:
 
     def get_compile_config(self) -> dict[str, Any] | None:
         return getattr(self, "_compile_config", None)
+
+
+# attributes of a model that never hold a metric: the tracking cache (lists of layers and variables), graph
+# bookkeeping and the compiled loss/metric containers (their metrics are listed through compile_metrics)
+_NO_METRICS = frozenset({"_tracking_cache", "_inbound_nodes", "_losses", "_variables", "_gradient_hooks",
+                         "_compile_config", "_build_shapes"})
+
+
+def _track_loss(tracker: Any, loss: Tensor, x: Any) -> None:
+    """``tracker.update_state(loss, sample_weight=batch size)``; for the compiled :class:`Mean` tracker
+    the same two additions (``total += loss * n``, ``count += n``) without the general weighting path."""
+    value = float(loss.data)
+    n = batch_size_of(x)
+    if type(tracker) is Mean and type(tracker.total.data) is np.ndarray:
+        tracker.total.data += np.float64(value) * np.float64(n)
+        tracker.count.data += np.float64(n)
+        return
+    tracker.update_state(value, sample_weight=n)
 
 
 def _has_metrics(compiled_metrics: CompiledMetrics) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -92,6 +93,10 @@ class Optimizer:
         self.iterations = 0
         self._slots: dict[int, dict[str, np.ndarray]] = {}
         self._variables: list[Variable] = []
+        self._work: dict[Any, Any] = {}  # reusable scratch arrays of the in-place updates (never saved)
+        self._no_decay_ids: set[int] = set()
+        self._no_decay_pattern: re.Pattern[str] | None = None
+        self._decay_cache: dict[int, bool] = {}
 
     # -------------------------------------------------------- learning rate
     @property
@@ -146,6 +151,69 @@ class Optimizer:
     def update(self, var: Variable, grad: np.ndarray, slots: dict[str, np.ndarray], lr: float) -> None:
         raise NotImplementedError
 
+    def work_arrays(self, var: Variable, count: int = 2) -> tuple[np.ndarray, ...]:
+        """``count`` scratch arrays shaped like ``var`` for an in-place update, so that a step allocates
+        no temporaries. They are views of one buffer per dtype and slot number, shared by all variables
+        (updates run one variable at a time) and grown to the largest; not part of the optimizer state."""
+        key = id(var)
+        views = self._work.get(key)
+        data = var.data
+        if views is None or len(views) < count or views[0].shape != data.shape or views[0].dtype != data.dtype \
+                or type(views[0]) is not type(data):
+            xp = get_array_module(data)
+            made = []
+            for k in range(count):
+                pool_key = ("pool", data.dtype.str, k, type(data))
+                buf = self._work.get(pool_key)
+                if buf is None or buf.size < data.size:
+                    buf = xp.empty(data.size, data.dtype)
+                    self._work[pool_key] = buf
+                made.append(buf[:data.size].reshape(data.shape))
+            views = tuple(made)
+            self._work[key] = views
+        return views
+
+    # ----------------------------------------------------------- weight decay
+    @property
+    def built(self) -> bool:
+        """Whether the optimizer has made its per-variable state (after its first update), as Keras's ``built``."""
+        return bool(self._variables)
+
+    def exclude_from_weight_decay(self, var_list: list[Variable] | None = None,
+                                  var_names: list[str] | None = None) -> None:
+        """Exclude variables from the decoupled weight decay (Keras 3's method; call it before the first update).
+
+        Args:
+            var_list: Variables to exclude.
+            var_names: Regular-expression fragments (plain words such as ``"bias"`` or ``"gamma"`` in
+                practice): a variable whose ``name`` contains a match of any of them is excluded, so
+                ``var_names=["bias"]`` exempts every bias.
+
+        Raises:
+            ValueError: once the optimizer is built (it has updated variables), as Keras documents.
+        """
+        if self.built:
+            raise ValueError(f"{type(self).__name__}: exclude_from_weight_decay() can only be configured before "
+                             "the optimizer is built (before its first update).")
+        self._no_decay_ids = {id(v) for v in var_list} if var_list else set()
+        names = list(var_names) if var_names else []
+        for n in names:
+            if not isinstance(n, str):
+                raise TypeError(f"{type(self).__name__}: exclude_from_weight_decay(var_names=...) takes strings; "
+                                f"got {n!r}.")
+        self._no_decay_pattern = re.compile("|".join(sorted(set(names)))) if names else None
+        self._decay_cache = {}
+
+    def _use_weight_decay(self, var: Variable) -> bool:
+        """Whether ``var`` receives weight decay (not excluded by :meth:`exclude_from_weight_decay`)."""
+        key = id(var)
+        use = self._decay_cache.get(key)
+        if use is None:
+            use = key not in self._no_decay_ids and not (
+                self._no_decay_pattern is not None and self._no_decay_pattern.search(str(var.name)) is not None)
+            self._decay_cache[key] = use
+        return use
+
     # ---------------------------------------------------------------- apply
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]) -> None:
         """Apply one update step, Keras style: ``apply_gradients(zip(grads, vars))``."""
@@ -155,23 +223,32 @@ class Optimizer:
     def apply(self, grads: list[Any], variables: list[Variable]) -> None:
         """Apply one update step to ``variables`` (``None`` gradients are skipped)."""
         xp = get_array_module(*grads)
-        pairs = [(xp.asarray(getattr(g, "data", g)), v) for g, v in zip(grads, variables) if g is not None]
-        if not pairs:
+        grad_list, var_list = [], []
+        for g, v in zip(grads, variables):
+            if g is not None:
+                grad_list.append(g if type(g) is np.ndarray else xp.asarray(getattr(g, "data", g)))
+                var_list.append(v)
+        if not var_list:
             return
-        clipped = self._clip([g for g, _ in pairs])
+        if self.clipnorm is not None or self.global_clipnorm is not None or self.clipvalue is not None:
+            grad_list = self._clip(grad_list)
         lr = self.learning_rate
         self.iterations += 1
-        for g, (_, var) in zip(clipped, pairs):
-            if g.shape != var.shape:
+        gradient_decay, weight_decay = self.gradient_decay, self.weight_decay
+        slots = self._slots
+        for g, var in zip(grad_list, var_list):
+            data = var.data
+            if g.shape != data.shape:
                 raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} for variable "
                                  f"'{getattr(var, 'path', var.name)}' of shape {var.shape}.")
-            if g.dtype != var.dtype:
-                g = g.astype(var.dtype)
-            if self.gradient_decay:
-                g = g + var.data * var.dtype.type(self.gradient_decay)
-            if self.weight_decay:
-                var.data -= var.data * var.dtype.type(self.weight_decay * lr)
-            self.update(var, g, self._slots_for(var), lr)
+            if g.dtype != data.dtype:
+                g = g.astype(data.dtype)
+            if gradient_decay:
+                g = g + data * data.dtype.type(gradient_decay)
+            if weight_decay and self._use_weight_decay(var):
+                data -= data * data.dtype.type(weight_decay * lr)
+            var_slots = slots.get(id(var))
+            self.update(var, g, var_slots if var_slots is not None else self._slots_for(var), lr)
             if getattr(var, "constraint", None) is not None:
                 var.data[...] = var.constraint(var.data)
 

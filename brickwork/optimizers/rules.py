@@ -49,16 +49,21 @@ class SGD(Optimizer):
 
     def update(self, var, g, slots, lr):
         w = var.data
+        xp = get_array_module(w)
         lr_ = w.dtype.type(lr)
+        (a,) = self.work_arrays(var, 1)
+        xp.multiply(g, lr_, out=a)             # a = lambda g
         if not self.momentum:
-            w -= lr_ * g
+            w -= a
             return
         m = slots["momentum"]
         mom = w.dtype.type(self.momentum)
         m *= mom
-        m -= lr_ * g
-        if self.nesterov:
-            w += mom * m - lr_ * g
+        m -= a
+        if self.nesterov:                       # w += gamma m - lambda g
+            a *= -1
+            a += mom * m
+            w += a
         else:
             w += m
 
@@ -133,24 +138,32 @@ class RMSprop(Optimizer):
         xp = get_array_module(var.data)
         t = var.dtype.type
         rho = t(self.rho)
+        work, denom = self.work_arrays(var, 2)   # in place: no temporaries per step
         v = slots["velocity"]
         v *= rho
-        v += (1 - rho) * g * g
+        xp.multiply(g, 1 - rho, out=work)
+        work *= g
+        v += work                                 # v = rho v + (1 - rho) g^2
         if self.centered:
-            a = slots["average_gradient"]
-            a *= rho
-            a += (1 - rho) * g
-            denom = v - a * a + t(self.epsilon)
+            avg = slots["average_gradient"]
+            avg *= rho
+            xp.multiply(g, 1 - rho, out=work)
+            avg += work
+            xp.multiply(avg, avg, out=work)
+            xp.subtract(v, work, out=denom)
+            denom += t(self.epsilon)              # v - avg^2 + eps
         else:
-            denom = v + t(self.epsilon)
-        increment = t(lr) * g / xp.sqrt(denom)
+            xp.add(v, t(self.epsilon), out=denom)
+        xp.sqrt(denom, out=denom)
+        xp.multiply(g, t(lr), out=work)
+        work /= denom                             # the increment lambda g / sqrt(denom)
         if self.momentum:
             m = slots["momentum"]
             m *= t(self.momentum)
-            m += increment
+            m += work
             var.data -= m
         else:
-            var.data -= increment
+            var.data -= work
 
     def get_config(self):
         cfg = super().get_config()
@@ -190,22 +203,34 @@ class Adam(Optimizer):
         return slots
 
     def update(self, var, g, slots, lr):
-        xp = get_array_module(var.data)
-        t = var.dtype.type
+        w = var.data
+        xp = get_array_module(w)
+        t = w.dtype.type
         step = self.iterations
-        alpha = lr * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
+        work, denom = self.work_arrays(var, 2)   # in place: one pass per operation, no temporaries
         m, v = slots["momentum"], slots["velocity"]
-        m += (g - m) * t(1 - self.beta_1)
-        v += (g * g - v) * t(1 - self.beta_2)
+        xp.subtract(g, m, out=work)
+        work *= t(1 - self.beta_1)
+        m += work                                 # m += (g - m)(1 - beta_1)
+        xp.multiply(g, g, out=work)
+        work -= v
+        work *= t(1 - self.beta_2)
+        v += work                                 # v += (g^2 - v)(1 - beta_2)
         if self.amsgrad:
             vh = slots["velocity_hat"]
             xp.maximum(vh, v, out=vh)
             v = vh
+        xp.sqrt(v, out=denom)
         if self.epsilon_outside:
-            root_bc2 = t(math.sqrt(1 - self.beta_2 ** step))
-            var.data -= t(lr / (1 - self.beta_1 ** step)) * m / (xp.sqrt(v) / root_bc2 + t(self.epsilon))
-            return
-        var.data -= t(alpha) * m / (xp.sqrt(v) + t(self.epsilon))
+            denom /= t(math.sqrt(1 - self.beta_2 ** step))
+            denom += t(self.epsilon)
+            xp.multiply(m, t(lr / (1 - self.beta_1 ** step)), out=work)
+        else:
+            denom += t(self.epsilon)
+            alpha = lr * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
+            xp.multiply(m, t(alpha), out=work)
+        work /= denom
+        w -= work
 
     def get_config(self):
         cfg = super().get_config()
@@ -218,7 +243,9 @@ class Adam(Optimizer):
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter 2019):
     :math:`w \leftarrow w - \lambda\,\text{wd}\,w` before the Adam step.
-    Keras default ``weight_decay=0.004``."""
+    Keras default ``weight_decay=0.004``. Biases and normalisation scales are usually left undecayed:
+    ``opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])`` before training (see
+    :meth:`~brickwork.optimizers.Optimizer.exclude_from_weight_decay`)."""
 
     def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any):
