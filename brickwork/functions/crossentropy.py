@@ -81,13 +81,16 @@ class SparseSoftmaxCrossEntropyWithLogits(Function):
         xp = get_array_module(z)
         shifted = z - z.max(axis=-1, keepdims=True)
         self.logp = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
-        return -xp.take_along_axis(self.logp, self.labels[..., None], axis=-1)[..., 0]
+        # rows × classes, and the (row, label) pairs picked by plain integer indexing (cheaper than
+        # take_along_axis, which builds broadcast index arrays on every call)
+        self.rows = xp.arange(self.labels.size)
+        picked = self.logp.reshape(-1, z.shape[-1])[self.rows, self.labels.reshape(-1)]
+        return -picked.reshape(self.labels.shape)
 
     def backward(self, gl):
         xp = get_array_module(gl)
         p = xp.exp(self.logp)
-        xp.put_along_axis(p, self.labels[..., None],
-                          xp.take_along_axis(p, self.labels[..., None], axis=-1) - 1, axis=-1)
+        p.reshape(-1, p.shape[-1])[self.rows, self.labels.reshape(-1)] -= 1
         return gl[..., None] * p
 
 
