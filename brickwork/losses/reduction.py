@@ -111,6 +111,8 @@ def reduce_weighted_values(values: Tensor, sample_weight: Any = None, mask: Any 
         values = values * Tensor(weights.astype(values.dtype))
     if reduction in (None, "none") or values.ndim == 0 or values.shape == (0,):
         return values
+    if weights is None and reduction in ("sum_over_batch_size", "mean") and values.size:
+        return F.mean(values)                        # the same sum / N, as one graph node
     total = F.sum(values)
     if reduction == "sum":
         return total
