@@ -2,7 +2,8 @@
 
 Recipe (nanoGPT's ``shakespeare_char`` config with its CPU overrides): 4 pre-LN decoder blocks, 4 heads,
 embedding 128, context 64, batch 12, 2,000 iterations, no dropout; AdamW (lr 1e-3, beta_2 0.99, weight
-decay 0.1) with 100 warm-up steps then cosine decay to 1e-4; global gradient clipping at norm 1.0. Each step
+decay 0.1 on the weight matrices and embeddings, none on biases and LayerNorm, as nanoGPT) with 100 warm-up
+steps then cosine decay to 1e-4; global gradient clipping at norm 1.0. Each step
 trains on 12 random contiguous windows of the training text; every ``--eval-interval`` steps the loss on a
 fixed set of validation windows is printed in nats/char next to the character-bigram baseline and the uniform
 floor ln(vocabulary). At the end the model writes a sample, the loss curves go to ``OUT/loss.png`` and the
@@ -99,6 +100,7 @@ def main(argv: list[str] | None = None) -> float:
     schedule = bw.optimizers.schedules.CosineDecay(0.0, decay_steps=max(args.iters - warmup, 1), alpha=0.1,
                                                    warmup_target=1e-3, warmup_steps=warmup)
     optimizer = bw.optimizers.AdamW(schedule, beta_2=0.99, weight_decay=0.1, global_clipnorm=1.0)
+    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])  # as nanoGPT: decay matrices only
     model.compile(optimizer=optimizer, loss=bw.losses.SparseCategoricalCrossentropy(from_logits=True))
     print(f"model: {args.layers} layers, {args.heads} heads, embedding {args.dim}, context {args.context}, "
           f"{model.count_params():,} parameters")
