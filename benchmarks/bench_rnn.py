@@ -5,7 +5,9 @@ Seed 000's shapes: batch 64, 50 time steps, 37 input features; 2 stacked layers 
 error. One process, alternating runs, medians; BLAS threads equal for both.
 
 Usage: python benchmarks/bench_rnn.py [--threads N] [--repeats R] [--steps S] [--kernels on|off]
-(``--kernels off``: as without the ``fast`` extra; ``--units 64`` for one size only.)
+(``--kernels off``: as without the ``fast`` extra; ``--units 64`` for one size only.) With the kernels
+on, the NumPy path is timed in the same process too (``use_kernels(False)``), alternating with the
+other two, and the line shows both ratios; the RESULT line is the kernels' one.
 """
 
 from __future__ import annotations
@@ -17,8 +19,16 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _common import alternate, machine, parse_and_pin, report  # noqa: E402
 
 
-def _brickwork_step(model, x, y):
-    return lambda: model.train_step((x, y))
+def _brickwork_step(model, x, y, kernels_on=None):
+    if kernels_on is None:
+        return lambda: model.train_step((x, y))
+    from brickwork import kernels
+
+    def step() -> None:
+        with kernels.use_kernels(kernels_on):
+            model.train_step((x, y))
+
+    return step
 
 
 def _torch_step(rnn, head, opt, tx, ty):
@@ -41,7 +51,7 @@ def main() -> None:
     import torch
 
     import brickwork as bw
-    from brickwork import layers, models
+    from brickwork import kernels, layers, models
 
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
@@ -62,10 +72,16 @@ def main() -> None:
             opt = torch.optim.SGD(list(rnn.parameters()) + list(head.parameters()), lr=0.01)
 
             runs = {"brickwork": _brickwork_step(model, x, y), "pytorch": _torch_step(rnn, head, opt, tx, ty)}
+            compare = kernels.enabled("recurrent")
+            if compare:                      # the NumPy path in the same process, for the with/without table
+                runs["numpy path"] = _brickwork_step(model, x, y, kernels_on=False)
             times = alternate(runs, repeats=args.repeats, steps=args.steps)
-            print(f"{kind} 2x{units}: brickwork {times['brickwork'] * 1e3:.1f} ms, pytorch "
-                  f"{times['pytorch'] * 1e3:.1f} ms, ratio brickwork/pytorch = "
-                  f"{times['brickwork'] / times['pytorch']:.2f}")
+            extra = (f"; NumPy path {times['numpy path'] * 1e3:.1f} ms, ratio "
+                     f"{times['numpy path'] / times['pytorch']:.2f}") if compare else ""
+            label = "kernels" if compare else "NumPy"
+            print(f"{kind} 2x{units}: brickwork ({label}) {times['brickwork'] * 1e3:.1f} ms, "
+                  f"pytorch {times['pytorch'] * 1e3:.1f} ms, ratio brickwork/pytorch = "
+                  f"{times['brickwork'] / times['pytorch']:.2f}{extra}")
             report(f"{kind} 2x{units}, batch {batch}, {steps}x{features}", args.threads, times["brickwork"] * 1e3,
                    times["pytorch"] * 1e3, "PyTorch", "ms")
 
