@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLES = sorted(ROOT.glob("*.py"))
-LATER = {"shakespeare_genre.py", "semi_supervised_digits.py"}  # edited by the lead later
+LATER: set[str] = set()  # examples still to be given their Data: line
 
 
 def _starts_with_data(node: ast.expr) -> bool:

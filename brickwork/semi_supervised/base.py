@@ -148,6 +148,9 @@ class SemiSupervisedModel(Model):
         labelled_fraction: ``None`` or the share of each epoch the labelled samples should make up: ``fit``
             repeats them (:func:`oversampled_rows`) so that a batch holds about this fraction of labelled rows,
             as Tarvainen & Valpola fix the number of labelled samples per minibatch.
+        pseudo_label_weight: :math:`\\beta`, the weight of confident pseudo-labels added on top of the
+            consistency term (0: none; see :meth:`train_step`).
+        pseudo_label_threshold: :math:`\\tau`, the confidence a pseudo-label needs.
     """
 
     #: the History key of the unsupervised term
@@ -156,14 +159,16 @@ class SemiSupervisedModel(Model):
     def __init__(self, model: Any, unsupervised_weight: float = 1.0, rampup_epochs: int = 30,
                  noise_std: float = 0.0, seed: int | None = None, name: str | None = None,
                  augmentation: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
-                 labelled_fraction: float | None = None) -> None:
+                 labelled_fraction: float | None = None, pseudo_label_weight: float = 0.0,
+                 pseudo_label_threshold: float = 0.95) -> None:
         super().__init__(name=name)
         if labelled_fraction is not None and not (isinstance(labelled_fraction, (int, float))
                                                   and 0.0 < labelled_fraction < 1.0):
             raise ValueError(f"{type(self).__name__}: labelled_fraction must be None or in (0, 1); "
                              f"got {labelled_fraction!r}.")
         self.labelled_fraction = None if labelled_fraction is None else float(labelled_fraction)
-        for arg, value in (("unsupervised_weight", unsupervised_weight), ("noise_std", noise_std)):
+        for arg, value in (("unsupervised_weight", unsupervised_weight), ("noise_std", noise_std),
+                           ("pseudo_label_weight", pseudo_label_weight)):
             if not (isinstance(value, (int, float)) and value >= 0):
                 raise ValueError(f"{type(self).__name__}: {arg} must be a number >= 0; got {value!r}.")
         if not (isinstance(rampup_epochs, (int, float)) and rampup_epochs >= 0):
@@ -173,7 +178,12 @@ class SemiSupervisedModel(Model):
         if augmentation is not None and not callable(augmentation):
             raise TypeError(f"{type(self).__name__}: augmentation must be None or a callable (x, rng) -> x; "
                             f"got {augmentation!r}.")
+        if not (isinstance(pseudo_label_threshold, (int, float)) and 0.0 <= pseudo_label_threshold <= 1.0):
+            raise ValueError(f"{type(self).__name__}: pseudo_label_threshold must be in [0, 1]; "
+                             f"got {pseudo_label_threshold!r}.")
         self.augmentation = augmentation
+        self.pseudo_label_weight = float(pseudo_label_weight)
+        self.pseudo_label_threshold = float(pseudo_label_threshold)
         self.model = model
         self.max_unsupervised_weight = float(unsupervised_weight)
         self.rampup_epochs = rampup_epochs
@@ -182,6 +192,8 @@ class SemiSupervisedModel(Model):
         self._rng = np.random.default_rng(seed)
         self.supervised_tracker = Mean(name="supervised_loss")
         self.unsupervised_tracker = Mean(name=self.unsupervised_name)
+        if self.pseudo_label_weight:
+            self.pseudo_label_tracker = Mean(name="pseudo_label_loss")
 
     # ---------------------------------------------------------------- hooks
     def unsupervised_weight(self, epoch: float | None = None) -> float:
@@ -262,11 +274,25 @@ class SemiSupervisedModel(Model):
         """The method's unsupervised term (before its weight). Subclasses define it."""
         raise NotImplementedError
 
+    def pseudo_label_term(self, x: Any, y_pred: Tensor, mask: np.ndarray) -> Tensor:
+        """:math:`L_{PL} = \\frac{1}{|U_\\tau|} \\sum_{i \\in U_\\tau} -\\log f_{y'_i}(x_i + \\eta)`: the
+        cross-entropy of the training pass against the argmax class :math:`y'_i` of the *predicting* network's
+        inference pass on the clean input (``self(x)``: the network, or the teacher for mean teacher), over the
+        unlabelled rows whose confidence reaches :math:`\\tau` (``pseudo_label_threshold``)."""
+        from brickwork.engine.config import no_grad
+        from brickwork.semi_supervised.pseudo_targets import pseudo_label_cross_entropy
+
+        with no_grad():
+            reference = np.asarray(self.probabilities(self(x, training=False)).data)
+        return pseudo_label_cross_entropy(self.probabilities(y_pred), reference, ~mask, self.pseudo_label_threshold)
+
     def after_update(self) -> None:
         """Called after each optimizer step (the mean teacher's EMA)."""
 
     def train_step(self, data: Any) -> dict[str, float]:
-        """Loss :math:`L_{sup} + w(t) L_{unsup}`; one optimizer step; the logs."""
+        """Loss :math:`L_{sup} + w(t) L_{unsup}` (plus :math:`\\beta\\, r(t)\\, L_{PL}` with
+        ``pseudo_label_weight`` :math:`\\beta > 0`, :math:`r(t)` the ramp-up :func:`sigmoid_rampup` and
+        :math:`L_{PL}` :meth:`pseudo_label_term`); one optimizer step; the logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         mask = labelled_mask(y)
         y_pred = self.model(self.augment(x), training=True)  # the student's pass
@@ -275,6 +301,10 @@ class SemiSupervisedModel(Model):
         w = self.unsupervised_weight()
         loss = sup + unsup * w if w else sup + unsup * 0.0
         n = len(mask)
+        if self.pseudo_label_weight:
+            pseudo = self.pseudo_label_term(x, y_pred, mask)
+            loss = loss + pseudo * (self.pseudo_label_weight * sigmoid_rampup(self.current_epoch, self.rampup_epochs))
+            self.pseudo_label_tracker.update_state(float(pseudo.data), sample_weight=n)
         self._loss_tracker.update_state(float(loss.data), sample_weight=n)
         self.supervised_tracker.update_state(float(sup.data), sample_weight=max(int(mask.sum()), 1))
         self.unsupervised_tracker.update_state(float(unsup.data), sample_weight=n)

@@ -36,13 +36,17 @@ class PiModel(SemiSupervisedModel):
             before the noise (e.g. :class:`~brickwork.semi_supervised.RandomShift`).
         labelled_fraction: ``None`` or the share of each epoch the labelled rows make up (``fit`` repeats
             them; see :func:`~brickwork.semi_supervised.oversampled_rows`).
+        pseudo_label_weight: :math:`\\beta` of confident pseudo-labels added on top (0: none; see
+            :meth:`~brickwork.semi_supervised.SemiSupervisedModel.train_step`).
+        pseudo_label_threshold: The confidence :math:`\\tau` a pseudo-label needs.
     """
 
     def __init__(self, model: Any, consistency_weight: float = 10.0, rampup_epochs: int = 30,
                  noise_std: float = 0.15, seed: int | None = None, name: str | None = None,
-                 augmentation: Any = None, labelled_fraction: float | None = None) -> None:
+                 augmentation: Any = None, labelled_fraction: float | None = None,
+                 pseudo_label_weight: float = 0.0, pseudo_label_threshold: float = 0.95) -> None:
         super().__init__(model, consistency_weight, rampup_epochs, noise_std, seed, name, augmentation,
-                         labelled_fraction)
+                         labelled_fraction, pseudo_label_weight, pseudo_label_threshold)
 
     def unsupervised_loss(self, x: Any, y_pred: Tensor, data: Any) -> Tensor:
         """:math:`\\frac{1}{C|B|}\\sum_i \\lVert z_i - \\tilde z_i\\rVert^2` with a second noisy pass."""

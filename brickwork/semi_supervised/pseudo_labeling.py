@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from brickwork import ops
 from brickwork.engine.config import no_grad
 from brickwork.engine.tensor import Tensor
 from brickwork.semi_supervised.base import SemiSupervisedModel, labelled_mask
+from brickwork.semi_supervised.pseudo_targets import as_class_probabilities, pseudo_label_cross_entropy
 
 
 def lee_alpha(epoch: float, alpha_f: float, t1: float, t2: float) -> float:
@@ -76,26 +76,16 @@ class PseudoLabeling(SemiSupervisedModel):
 
     def pseudo_labels(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
         """``(labels, confidence)`` from an inference-mode pass: the argmax class and its probability."""
-        with no_grad():
-            probs = np.asarray(self._as_classes(self.probabilities(self.model(x, training=False))).data)
+        probs = self.reference_probabilities(x)
         return probs.argmax(axis=-1), probs.max(axis=-1)
 
-    @staticmethod
-    def _as_classes(p: Tensor) -> Tensor:
-        p = p.reshape(p.shape[0], -1)
-        if p.shape[1] == 1:  # a sigmoid: the two classes' probabilities
-            return ops.concatenate([1.0 - p, p], axis=1)
-        return p
+    def reference_probabilities(self, x: Any) -> np.ndarray:
+        """Class probabilities ``(batch, C)`` of an inference-mode pass (no dropout, no noise, no gradient)."""
+        with no_grad():
+            return as_class_probabilities(np.asarray(self.probabilities(self.model(x, training=False)).data))
 
     def unsupervised_loss(self, x: Any, y_pred: Tensor, data: Any) -> Tensor:
         """:math:`\\frac{1}{|U_\\tau|}\\sum_{i \\in U_\\tau} -\\log f_{y'_i}(x_i)` (0 when no sample qualifies)."""
-        y = data[1]
-        unl = ~labelled_mask(y)
-        labels, confidence = self.pseudo_labels(x)
-        chosen = np.flatnonzero(unl & (confidence >= self.threshold))
-        if chosen.size == 0:
-            return Tensor(np.zeros((), y_pred.dtype))
-        probs = self._as_classes(self.probabilities(y_pred))[chosen]
-        onehot = np.eye(probs.shape[1], dtype=probs.dtype)[labels[chosen]]
-        picked = ops.sum(probs * onehot, axis=1)
-        return -ops.mean(ops.log(ops.clip(picked, 1e-7, 1.0)))
+        unl = ~labelled_mask(data[1])
+        return pseudo_label_cross_entropy(self.probabilities(y_pred), self.reference_probabilities(x), unl,
+                                          self.threshold)
