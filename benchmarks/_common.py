@@ -22,10 +22,24 @@ def parse_and_pin(repeats: int, steps: int, **extra: int) -> argparse.Namespace:
     for name, default in extra.items():
         parser.add_argument(f"--{name}", type=int, default=default)
     add_kernels_option(parser)
+    parser.add_argument("--wait-policy", choices=("default", "passive"), default="default",
+                        help="passive: idle OpenMP (PyTorch) and OpenBLAS worker threads sleep instead of spinning")
     args = parser.parse_args()
     pin_threads(args.threads)
+    if args.wait_policy == "passive":
+        passive_thread_pools()
     apply_kernels_option(args.kernels)
     return args
+
+
+def passive_thread_pools() -> None:
+    """Make idle worker threads of both sides sleep at once instead of spinning (call before importing
+    NumPy or PyTorch): OpenMP's (``OMP_WAIT_POLICY=PASSIVE``, ``KMP_BLOCKTIME=0``, PyTorch) and OpenBLAS's
+    (``OPENBLAS_THREAD_TIMEOUT=4``, NumPy) — so that one side's spinning workers cannot take the cores
+    the other side's threads need when the two alternate in one process."""
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    os.environ["KMP_BLOCKTIME"] = "0"
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = "4"
 
 
 def add_kernels_option(parser: argparse.ArgumentParser) -> None:

@@ -43,6 +43,16 @@ class Conv2D(Function):
         self.strides, self.pads, self.dilation, self.groups = tuple(strides), pads, tuple(dilation), groups
         self.relu = relu
 
+    def _use_kernel(self, x, w, b) -> bool:
+        """Whether the compiled loops of :mod:`brickwork.kernels.cnn_kernels` (family ``"convolution"``)
+        run this call: ungrouped, NumPy arrays of one float dtype, kernels enabled."""
+        if self.groups != 1 or x.dtype not in (np.float32, np.float64) or any(
+                type(a) is not np.ndarray or a.dtype != x.dtype for a in (x, w) + (() if b is None else (b,))):
+            return False
+        from brickwork import kernels
+
+        return kernels.enabled("convolution")
+
     def forward(self, x, w, b=None):
         xp = get_array_module(x)
         kh, kw, cg, o = w.shape
@@ -51,16 +61,29 @@ class Conv2D(Function):
             raise ValueError(f"conv2d: input has {c} channels and the kernel {w.shape}; with groups={self.groups} "
                              "both the input channels and the filters must split evenly into the groups.")
         self.x_shape, self.w = x.shape, w
-        x_pad = pad_nhwc(x, self.pads)
-        self.padded_shape = x_pad.shape
+        (pt, pb), (pl, pr) = self.pads
+        self.padded_shape = (n, h + pt + pb, wd + pl + pr, c)
         ho = out_length(h, kh, self.strides[0], self.dilation[0], self.pads[0])
         wo = out_length(wd, kw, self.strides[1], self.dilation[1], self.pads[1])
         if ho <= 0 or wo <= 0:
             raise ValueError(f"conv2d: the {kh}x{kw} kernel (dilation {self.dilation}) does not fit the padded "
-                             f"input of shape {x_pad.shape}.")
+                             f"input of shape {self.padded_shape}.")
         self.out_hw = (ho, wo)
-        view = windows(x_pad, (kh, kw), self.strides, self.dilation, (ho, wo))
+        self.kernel = self._use_kernel(x, w, b)
         g = self.groups
+        if self.kernel:
+            from brickwork.kernels import cnn_kernels
+
+            if kw * c >= 16:     # runs of 16+ values per window row: the compiled copy, padding never built
+                self.cols = cnn_kernels.im2col(x, (kh, kw), self.strides, self.dilation, self.pads, (ho, wo))
+            else:                # a few values per row: NumPy's strided copy is as fast
+                view = windows(pad_nhwc(x, self.pads), (kh, kw), self.strides, self.dilation, (ho, wo))
+                self.cols = xp.ascontiguousarray(view).reshape(n * ho * wo, kh * kw * c)
+            y = cnn_kernels.bias_relu(self.cols @ w.reshape(kh * kw * cg, o), b, self.relu)   # one pass, in place
+            if self.relu:
+                self.y = y
+            return y.reshape(n, ho, wo, o)
+        view = windows(pad_nhwc(x, self.pads), (kh, kw), self.strides, self.dilation, (ho, wo))
         if g == 1:
             self.cols = xp.ascontiguousarray(view).reshape(n * ho * wo, kh * kw * c)
             y = self.cols @ w.reshape(kh * kw * cg, o)
@@ -75,7 +98,34 @@ class Conv2D(Function):
             self.y = y
         return y.reshape(n, ho, wo, o)
 
+    def _backward_kernel(self, gy):
+        """The backward with the compiled loops: mask and bias gradient in one pass, the weight gradient
+        and the column gradient as one GEMM each, col2im straight into the unpadded input gradient."""
+        from brickwork.kernels import cnn_kernels
+
+        kh, kw, cg, o = self.w.shape
+        n, ho, wo, _ = gy.shape
+        g2 = gy.reshape(n * ho * wo, o)
+        want_b = len(self.needs_input_grad) == 3 and self.needs_input_grad[2]
+        gx = gw = gb = None
+        if self.relu:
+            g2, gb = cnn_kernels.relu_grad_and_bias(g2, self.y, want_b)
+        elif want_b:
+            gb = g2.sum(axis=0)
+        w2 = self.w.reshape(kh * kw * cg, o)
+        if self.needs_input_grad[1]:
+            gw = (self.cols.T @ g2).reshape(self.w.shape)
+        if self.needs_input_grad[0]:
+            if kh == kw == 1 and self.strides == (1, 1) and not any(self.pads[0] + self.pads[1]):
+                gx = (g2 @ w2.T).reshape(self.x_shape)
+            else:
+                gx = cnn_kernels.col2im(g2 @ w2.T, self.x_shape, (kh, kw), self.strides, self.dilation, self.pads,
+                                        self.out_hw)
+        return (gx, gw, gb) if len(self.needs_input_grad) == 3 else (gx, gw)
+
     def backward(self, gy):
+        if self.kernel:
+            return self._backward_kernel(gy)
         xp = get_array_module(gy)
         kh, kw, cg, o = self.w.shape
         n, ho, wo, _ = gy.shape

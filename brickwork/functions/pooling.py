@@ -39,13 +39,28 @@ class MaxPool2D(Function):
     def __init__(self, pool, strides, pads: Pads = ((0, 0), (0, 0))):
         self.pool, self.strides, self.pads = tuple(pool), tuple(strides), pads
 
+    def _use_kernel(self, x) -> bool:
+        """Whether the compiled loops of :mod:`brickwork.kernels.cnn_kernels` (family ``"convolution"``) run."""
+        if type(x) is not np.ndarray or x.dtype not in (np.float32, np.float64) or self.pool[0] * self.pool[1] > 255:
+            return False
+        from brickwork import kernels
+
+        return kernels.enabled("convolution")
+
     def forward(self, x):
         xp = get_array_module(x)
-        x_pad = _pad_value(x, self.pads, -np.inf)
         n, h, w, c = x.shape
         ho = out_length(h, self.pool[0], self.strides[0], 1, self.pads[0])
         wo = out_length(w, self.pool[1], self.strides[1], 1, self.pads[1])
         self.out_hw = (ho, wo)
+        self.arg = None
+        if self._use_kernel(x):            # the maxima and each window's first arg-max offset, one pass
+            from brickwork.kernels.cnn_kernels import max_pool_forward
+
+            self.x_shape = x.shape
+            y, self.arg = max_pool_forward(x, self.pool, self.strides, self.pads, self.out_hw)
+            return y
+        x_pad = _pad_value(x, self.pads, -np.inf)
         y = None
         for _, view in _offset_views(x_pad, self.pool, self.strides, self.out_hw):
             y = x_pad[view].copy() if y is None else xp.maximum(y, x_pad[view], out=y)
@@ -53,6 +68,10 @@ class MaxPool2D(Function):
         return y
 
     def backward(self, gy):
+        if self.arg is not None:
+            from brickwork.kernels.cnn_kernels import max_pool_backward
+
+            return max_pool_backward(gy, self.arg, self.x_shape, self.pool, self.strides, self.pads)
         xp = get_array_module(gy)
         gp = xp.zeros(self.x_pad.shape, gy.dtype)
         claimed = xp.zeros(self.y.shape, bool)  # windows whose arg-max already got the gradient
