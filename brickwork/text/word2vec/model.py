@@ -9,6 +9,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -132,14 +133,13 @@ class Word2Vec:
             yield chunk, size
 
     def _positions(self, chunk: list[list[str]], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Word indices after subsampling and their sentence ids."""
-        index = self.wv.key_to_index
-        ids, sent = [], []
-        for s, sentence in enumerate(chunk):
-            known = [index[w] for w in sentence if w in index]
-            ids.extend(known)
-            sent.extend([s] * len(known))
-        words, sent_ids = np.array(ids, np.int64), np.array(sent, np.int64)
+        """Word indices after subsampling and their sentence ids (unknown words dropped)."""
+        lengths = np.fromiter(map(len, chunk), np.int64, len(chunk))
+        # one C-level pass over the chunk's tokens: a dictionary lookup each, -1 for a word not in the vocabulary
+        ids = np.fromiter(map(self.wv.key_to_index.get, chain.from_iterable(chunk), repeat(-1)), np.int64,
+                          int(lengths.sum()))
+        known = ids >= 0
+        words, sent_ids = ids[known], np.repeat(np.arange(len(chunk), dtype=np.int64), lengths)[known]
         if len(words):
             keep = rng.random(len(words)) < self.keep_probability[words]
             words, sent_ids = words[keep], sent_ids[keep]
@@ -232,15 +232,22 @@ class Word2Vec:
         ``max_row_updates`` are the NumPy trainer's mini-batch settings and do not apply)."""
         from brickwork.kernels.word2vec_kernels import train_chunk
 
-        hs = bool(self.hs)
-        loss = train_chunk(words, sent, eff, self.wv.vectors, lr, int(rng.integers(1, 2 ** 63)), sg=bool(self.sg),
-                           cbow_mean=bool(self.cbow_mean), negative=self.negative, syn1neg=self.syn1neg,
-                           cum_table=self.cum_table, hs=hs, syn1=self.syn1 if hs else None,
-                           points=self.hs_points if hs else None, codes=self.hs_codes if hs else None,
-                           path_mask=self.hs_mask if hs else None, compute_loss=self.compute_loss)
+        loss = train_chunk(words, sent, eff, self.wv.vectors, lr, int(rng.integers(1, 2 ** 63)), self._tables,
+                           sg=bool(self.sg), cbow_mean=bool(self.cbow_mean), negative=self.negative,
+                           hs=bool(self.hs), compute_loss=self.compute_loss)
         if self.compute_loss:
             with self._loss_lock:
                 self.running_training_loss += loss
+
+    def _kernel_tables(self) -> Any:
+        """The compiled trainer's :class:`~brickwork.kernels.word2vec_kernels.Tables`, built from the current
+        ``syn1neg``/``cum_table`` and Huffman arrays (once per :meth:`train` call)."""
+        from brickwork.kernels.word2vec_kernels import prepare
+
+        neg = dict(syn1neg=self.syn1neg, cum_table=self.cum_table) if self.negative else {}
+        hs = dict(syn1=self.syn1, points=self.hs_points, codes=self.hs_codes, path_mask=self.hs_mask) if self.hs \
+            else {}
+        return prepare(self.vector_size, **neg, **hs)
 
     def train(self, corpus_iterable: Iterable[list[str]], total_examples: int | None = None,
               total_words: int | None = None, epochs: int | None = None, start_alpha: float | None = None,
@@ -263,6 +270,8 @@ class Word2Vec:
         from brickwork import kernels
 
         self._compiled = kernels.enabled("word2vec")       # decided once per call: worker threads read it
+        if self._compiled:
+            self._tables = self._kernel_tables()
         total = (total_words or self.corpus_total_words) * epochs
         done = effective = 0
         start = time.perf_counter()
