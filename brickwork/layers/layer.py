@@ -570,7 +570,9 @@ def _fast_call_info(cls: type) -> tuple[bool, bool]:
     params = list(signature(cls.call).parameters.values())[1:]
     ok = bool(params) and params[0].kind in (inspect.Parameter.POSITIONAL_ONLY,
                                              inspect.Parameter.POSITIONAL_OR_KEYWORD) \
-        and params[0].name not in ("training", "mask")
+        and params[0].name not in ("training", "mask") \
+        and all(p.default is not inspect.Parameter.empty                  # one tensor is a complete call
+                or p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD) for p in params[1:])
     info = (ok, any(p.name == "training" for p in params))
     _FAST_CALLS[cls] = info
     return info
