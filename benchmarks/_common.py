@@ -52,7 +52,7 @@ def apply_kernels_option(choice: str) -> None:
     """Switch the kernels off for the whole process (before brickwork is imported) when ``choice`` is off."""
     if choice == "off":
         os.environ["BRICKWORK_DISABLE_KERNELS"] = "1"
-    else:                                      # every family, the opt-in recurrent one included
+    else:                                      # every family, by name (the recurrent one in float64 too)
         os.environ.pop("BRICKWORK_DISABLE_KERNELS", None)
         os.environ["BRICKWORK_KERNELS"] = "convolution,recurrent,transformer,word2vec"
 

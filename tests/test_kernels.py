@@ -257,11 +257,11 @@ def test_word2vec_kernel_is_reproducible_with_one_worker_and_its_loss_falls():
 
 
 # ------------------------------------------------------------------------------------------- dispatch
-def _lstm_compiled(families=None, on=True) -> bool:
+def _lstm_compiled(families=None, on=True, dtype=np.float64) -> bool:
     """Whether an LSTM node runs its kernel with kernels ``on`` and ``families`` asked for."""
     fn = LSTMSequence()
     with kernels.use_kernels(on, families=families):
-        fn(*[bw.Tensor(a) for a in _lstm_arrays(np.random.default_rng(0), 2, 3, 2, 3, np.float64, 4)])
+        fn(*[bw.Tensor(a) for a in _lstm_arrays(np.random.default_rng(0), 2, 3, 2, 3, dtype, 4)])
     return fn.compiled
 
 
@@ -283,15 +283,16 @@ def test_the_environment_variable_switches_kernels_off(monkeypatch):
 
 @needs_numba
 def test_use_kernels_switches_and_restores():
-    assert kernels.enabled() and kernels.enabled("word2vec")
-    assert not kernels.enabled("recurrent") and not _lstm_compiled()      # the recurrent family is opt-in
+    assert kernels.enabled() and kernels.enabled("word2vec") and kernels.enabled("recurrent")
+    assert _lstm_compiled(dtype=np.float32)                               # on by default in float32
+    assert not kernels.chosen("recurrent") and not _lstm_compiled()       # float64: NumPy unless named
     assert _lstm_compiled(["recurrent"])
     with kernels.use_kernels(False):
         assert not kernels.enabled() and not _lstm_compiled(kernels.FAMILIES, on=False)
         with kernels.use_kernels(True, families="recurrent"):
             assert kernels.enabled("recurrent") and not kernels.enabled("word2vec")
         assert not kernels.enabled()
-    assert kernels.enabled("word2vec") and not kernels.enabled("recurrent")
+    assert kernels.enabled("word2vec") and kernels.enabled("recurrent") and not kernels.chosen("recurrent")
 
 
 @needs_numba
@@ -319,3 +320,12 @@ def test_importing_brickwork_does_not_import_numba():
     code = "import sys, brickwork, brickwork.kernels; print('numba' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.strip() == "False"
+
+
+@needs_numba
+def test_naming_the_recurrent_family_runs_float64_too(monkeypatch):
+    monkeypatch.setenv("BRICKWORK_KERNELS", "recurrent")
+    assert kernels.chosen("recurrent") and not kernels.chosen("word2vec")
+    assert _lstm_compiled() and _lstm_compiled(dtype=np.float32)
+    monkeypatch.setenv("BRICKWORK_KERNELS", "word2vec")
+    assert not kernels.enabled("recurrent") and not _lstm_compiled(dtype=np.float32)

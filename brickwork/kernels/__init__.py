@@ -12,11 +12,11 @@ numba is never imported by ``import brickwork``: only the first call of
 environment variable ``BRICKWORK_DISABLE_KERNELS=1`` is set, and inside
 ``with use_kernels(False):``.
 
-Kernels come in families, on by default: ``"word2vec"``, ``"transformer"`` (the masked attention
-softmax, LayerNormalization and GELU row loops) and ``"convolution"`` (depthwise convolution);
-off by default: ``"recurrent"`` (the LSTM/GRU step kernels, because on the machines measured
-NumPy's SIMD ``tanh`` made the NumPy loop faster than the scalar compiled loop; see
-benchmarks/RESULTS.md). Choose the families
+Kernels come in families, all on by default: ``"word2vec"``, ``"transformer"`` (the masked
+attention softmax, LayerNormalization and GELU row loops), ``"convolution"`` (depthwise
+convolution, max pooling, im2col/col2im, bias + ReLU) and ``"recurrent"`` (the LSTM/GRU time
+loops; in float64 only when the family is :func:`chosen` by name, because there the scalar
+``tanh`` makes the kernel slower than NumPy's vectorised one; see benchmarks/RESULTS.md). Choose the families
 with ``BRICKWORK_KERNELS=word2vec,recurrent`` or ``use_kernels(True, families=(...))``.
 """
 
@@ -27,10 +27,10 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["FAMILIES", "available", "enabled", "use_kernels"]
+__all__ = ["FAMILIES", "available", "chosen", "enabled", "use_kernels"]
 
 FAMILIES = ("convolution", "recurrent", "transformer", "word2vec")
-_DEFAULT_FAMILIES = frozenset({"convolution", "transformer", "word2vec"})
+_DEFAULT_FAMILIES = frozenset({"convolution", "recurrent", "transformer", "word2vec"})
 _numba_missing: list = [False]                       # numba failed to import once: do not retry
 _switch: dict = {"on": True, "families": None}      # families None: the defaults (or BRICKWORK_KERNELS)
 
@@ -76,6 +76,15 @@ def enabled(family: str | None = None) -> bool:
     if not (_switch["on"] and available()):
         return False
     return family is None or family in _families()
+
+
+def chosen(family: str) -> bool:
+    """Whether ``family`` was asked for by name (``BRICKWORK_KERNELS`` or ``use_kernels(families=...)``)
+    rather than being on by default — primitives use it for cases where a kernel is only sometimes faster
+    (the recurrent kernels in float64)."""
+    if _switch["families"] is not None:
+        return family in _switch["families"]
+    return bool(os.environ.get("BRICKWORK_KERNELS", "").strip()) and family in _families()
 
 
 @contextmanager
