@@ -14,6 +14,8 @@ from brickwork.applications.masked_lm import (
     masked_lm_loss,
     masked_lm_model,
     pretrain_masked_lm,
+    pretraining_cache_key,
+    warmup_cosine_schedule,
 )
 from brickwork.applications.text_encoder import bert_classifier
 
@@ -224,3 +226,58 @@ def test_model_argument_errors():
         _tiny_mlm(vocabulary_size=0)
     with pytest.raises(ValueError, match="pretrain_masked_lm: epochs must be a positive integer"):
         pretrain_masked_lm(_tiny_mlm(), np.ones((2, 3), dtype=int), MASK, V, epochs=0)
+
+
+def test_warmup_cosine_schedule_follows_the_formula():
+    peak, total, warm = 2e-3, 110, 10
+    schedule = warmup_cosine_schedule(peak, total, warmup_steps=warm)
+    for step in (0, 3, 5, 9):
+        assert math.isclose(schedule(step), peak * step / warm, abs_tol=1e-15)
+    for step in (10, 37, 60, 99, 110):
+        expected = peak * 0.5 * (1 + math.cos(math.pi * (step - warm) / (total - warm)))
+        assert math.isclose(schedule(step), expected, rel_tol=1e-12, abs_tol=1e-15)
+    assert math.isclose(schedule(60), peak / 2) and schedule(110) == pytest.approx(0.0, abs=1e-15)
+    assert math.isclose(warmup_cosine_schedule(1e-3, 4)(0), 1e-3)  # no warm-up: starts at the peak
+
+
+@pytest.mark.parametrize("args, message", [
+    ((0.0, 10), "peak_learning_rate must be a positive number"),
+    (("1e-3", 10), "peak_learning_rate must be a positive number"),
+    ((1e-3, 0), "total_steps must be a positive integer"),
+    ((1e-3, 10, 10), r"warmup_steps must be an integer in \[0, total_steps = 10\)"),
+    ((1e-3, 10, -1), "warmup_steps must be an integer"),
+    ((1e-3, 10, 2.5), "warmup_steps must be an integer"),
+])
+def test_warmup_cosine_schedule_bad_arguments(args, message):
+    with pytest.raises(ValueError, match=f"warmup_cosine_schedule: {message}"):
+        warmup_cosine_schedule(*args)
+
+
+def test_the_schedule_runs_on_across_pretraining_epochs():
+    """pretrain_masked_lm calls fit once per epoch; the optimizer's step count (and so the schedule) carries on."""
+    ids, _ = _padded(64, 12, seed=8)
+    ids[:, 0] = 3
+    schedule = warmup_cosine_schedule(1e-3, total_steps=6, warmup_steps=2)
+    optimizer = bw.optimizers.Adam(schedule)
+    bw.utils.set_random_seed(0)
+    pretrain_masked_lm(_tiny_mlm(), ids, MASK, V, epochs=3, batch_size=32, optimizer=optimizer, seed=0)
+    assert optimizer.iterations == 6  # 2 steps per epoch, 3 epochs
+    assert optimizer.learning_rate == pytest.approx(0.0, abs=1e-15)  # the cosine has reached 0 at step 6
+
+
+def test_cache_key_changes_with_the_text_and_every_setting():
+    ids = np.arange(12, dtype=np.int32).reshape(3, 4)
+    key = pretraining_cache_key(ids, seed=0, epochs=15, learning_rate=1e-3)
+    assert len(key) == 16 and int(key, 16) >= 0
+    assert pretraining_cache_key(ids.copy(), learning_rate=1e-3, epochs=15, seed=0) == key  # order-free
+    changed = ids.copy()
+    changed[2, 3] = 0
+    others = [pretraining_cache_key(changed, seed=0, epochs=15, learning_rate=1e-3),
+              pretraining_cache_key(ids.reshape(4, 3), seed=0, epochs=15, learning_rate=1e-3),
+              pretraining_cache_key(ids.astype(np.int64), seed=0, epochs=15, learning_rate=1e-3),
+              pretraining_cache_key(ids, seed=1, epochs=15, learning_rate=1e-3),
+              pretraining_cache_key(ids, seed=0, epochs=16, learning_rate=1e-3),
+              pretraining_cache_key(ids, seed=0, epochs=15, learning_rate=2e-3)]
+    assert len(set(others) | {key}) == 7
+    with pytest.raises(TypeError, match="pretraining_cache_key: setting 'optimizer'"):
+        pretraining_cache_key(ids, optimizer=object())

