@@ -132,3 +132,23 @@ def test_kernel_runs_for_the_benchmark_shapes_and_matches(kind):
     assert_close(results[0][1], results[1][1], np.float32, what="outputs")
     for k, (a, b) in enumerate(zip(results[0][2], results[1][2])):
         assert_close(a, b, np.float32, what=f"gradient #{k}")
+
+
+def test_compiled_products_run_with_one_scipy_blas_thread():
+    """The recurrent kernels' np.dot goes to SciPy's BLAS; inside a kernel call it has one thread, after
+    it the thread count it had (brickwork.kernels.blas_threads)."""
+    pytest.importorskip("numba")
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from brickwork.kernels import blas_threads
+
+    import scipy.linalg.cython_blas  # noqa: F401  (what numba's np.dot calls)
+
+    blas_threads._pools["found"] = None
+    pools = blas_threads._scipy_blas_pools()
+    if not pools:
+        pytest.skip("no separate SciPy BLAS pool in this environment (nothing to limit)")
+    with threadpoolctl.threadpool_limits(2):
+        outside = [lib.num_threads for lib in pools]
+        with blas_threads.single_threaded():
+            assert [lib.num_threads for lib in pools] == [1] * len(pools)
+        assert [lib.num_threads for lib in pools] == outside

@@ -31,9 +31,13 @@ not. Everything else runs the NumPy code.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit, types
 from numba.extending import overload
+
+from brickwork.kernels.blas_threads import single_threaded
 
 # error_model="numpy": a division is a plain division (no zero check), so the gate loops vectorise.
 _OPTIONS = dict(cache=True, fastmath=False, nogil=True, error_model="numpy")
@@ -209,6 +213,17 @@ def _lstm_backward(a, ut, c0, cs, tcs, masks, has_mask, rdrop, has_rdrop, dhs, g
     return rec + keep, dc
 
 
+def _one_blas_thread(fn):
+    """Run a kernel wrapper with SciPy's BLAS (which compiled ``np.dot`` calls) on one thread: the
+    per-step products are small, and a second multi-threaded pool beside NumPy's fights it for the
+    cores (:mod:`brickwork.kernels.blas_threads`)."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        with single_threaded():
+            return fn(*args, **kwargs)
+    return run
+
+
 def _flags(masks: np.ndarray | None, rdrop: np.ndarray | None, n: int, dtype) -> tuple:
     """Optional arrays as (array, present) pairs: numba compiles one version, the absent ones as dummies."""
     m = np.ones((1, n, 1), dtype) if masks is None else np.ascontiguousarray(masks, dtype)
@@ -216,6 +231,7 @@ def _flags(masks: np.ndarray | None, rdrop: np.ndarray | None, n: int, dtype) ->
     return m, masks is not None, d, rdrop is not None
 
 
+@_one_blas_thread
 def lstm_forward(a: np.ndarray, u: np.ndarray, h0: np.ndarray, c0: np.ndarray, masks: np.ndarray | None,
                  rdrop: np.ndarray | None, coupled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The forward loop of :class:`LSTMSequence` on ``a`` (T, N, G) = x W + b in internal order, sigmoid
@@ -229,6 +245,7 @@ def lstm_forward(a: np.ndarray, u: np.ndarray, h0: np.ndarray, c0: np.ndarray, m
     return hs, cs, tcs
 
 
+@_one_blas_thread
 def lstm_backward(a: np.ndarray, up: np.ndarray, c0: np.ndarray, cs: np.ndarray, tcs: np.ndarray,
                   masks: np.ndarray | None, rdrop: np.ndarray | None, dhs: np.ndarray, g_h: np.ndarray,
                   g_c: np.ndarray, truncate: int | None, coupled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -341,6 +358,7 @@ def _gru_backward(a, ut, hprev, hu_h, masks, has_mask, rdrop, has_rdrop, dhs, g_
     return rec + carry
 
 
+@_one_blas_thread
 def gru_forward(a: np.ndarray, u: np.ndarray, h0: np.ndarray, b_rec: np.ndarray | None, masks: np.ndarray | None,
                 rdrop: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The forward loop of :class:`GRUSequence` (``reset_after=True``) on ``a`` = x W + b_in (activated in
@@ -355,6 +373,7 @@ def gru_forward(a: np.ndarray, u: np.ndarray, h0: np.ndarray, b_rec: np.ndarray 
     return hs, hprev, hu_h
 
 
+@_one_blas_thread
 def gru_backward(a: np.ndarray, u: np.ndarray, hprev: np.ndarray, hu_h: np.ndarray, masks: np.ndarray | None,
                  rdrop: np.ndarray | None, dhs: np.ndarray, g_h: np.ndarray,
                  truncate: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
