@@ -139,9 +139,9 @@ def test_compiled_products_run_with_one_scipy_blas_thread():
     it the thread count it had (brickwork.kernels.blas_threads)."""
     pytest.importorskip("numba")
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    from brickwork.kernels import blas_threads
-
     import scipy.linalg.cython_blas  # noqa: F401  (what numba's np.dot calls)
+
+    from brickwork.kernels import blas_threads
 
     blas_threads._pools["found"] = None
     pools = blas_threads._scipy_blas_pools()
