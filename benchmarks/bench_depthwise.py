@@ -104,8 +104,6 @@ def table(args) -> None:
 def main() -> None:
     single = "--threads" in sys.argv
     args = parse_and_pin(repeats=7, steps=2, batch=8, size=88, channels=64, grouped=1)
-    if args.kernels == "on":                   # name the convolution family too
-        os.environ["BRICKWORK_KERNELS"] = os.environ.get("BRICKWORK_KERNELS", "") + ",convolution"
     if single:
         bench(args)
     else:

@@ -73,8 +73,6 @@ def _torch_step(model, opt, tx, ty):
 
 def main() -> None:
     args = parse_and_pin(repeats=9, steps=5)
-    if args.kernels == "on":  # the shared option selects recurrent,word2vec; add this model's family
-        os.environ["BRICKWORK_KERNELS"] = "transformer,word2vec"
 
     import numpy as np
     import torch

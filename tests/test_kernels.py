@@ -329,3 +329,17 @@ def test_naming_the_recurrent_family_runs_float64_too(monkeypatch):
     assert _lstm_compiled() and _lstm_compiled(dtype=np.float32)
     monkeypatch.setenv("BRICKWORK_KERNELS", "word2vec")
     assert not kernels.enabled("recurrent") and not _lstm_compiled(dtype=np.float32)
+
+
+@needs_numba
+def test_handles_asks_for_numpy_floats_of_one_dtype_and_the_family():
+    a32, b32, a64 = np.zeros(3, np.float32), np.ones((2, 3), np.float32), np.zeros(3)
+    assert kernels.handles("transformer", a32, b32, None)            # None (an absent bias) is skipped
+    assert not kernels.handles("transformer", a32, a64)              # mixed dtypes
+    assert not kernels.handles("transformer", np.zeros(3, np.int64))
+    assert not kernels.handles("transformer", a32, [0.0, 1.0, 2.0])  # not an ndarray
+    assert not kernels.handles("transformer", np.zeros(3, np.float16))
+    with kernels.use_kernels(False):
+        assert not kernels.handles("transformer", a32)
+    with kernels.use_kernels(True, families="word2vec"):
+        assert not kernels.handles("transformer", a32)

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from brickwork import kernels
 from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 
@@ -232,7 +233,7 @@ class GELU(Function):
             c = math.sqrt(2 / math.pi)
             self.t = xp.tanh(c * (x + 0.044715 * x ** 3))
             return (0.5 * x * (1 + self.t)).astype(x.dtype)
-        self.compiled = _transformer_kernels_for(x)
+        self.compiled = kernels.handles("transformer", x)
         if self.compiled:  # one compiled loop (the same float32 erf approximation), see kernels.transformer_kernels
             from brickwork.kernels.transformer_kernels import gelu_forward
 
@@ -255,16 +256,6 @@ class GELU(Function):
             return gelu_backward(gy, x, self.cdf)
         pdf = xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return gy * (self.cdf + x * pdf)
-
-
-def _transformer_kernels_for(x) -> bool:
-    """Whether the ``"transformer"`` kernel family should handle ``x``: a float32/float64 NumPy array
-    with the family switched on (see :mod:`brickwork.kernels`)."""
-    if type(x) is not np.ndarray or x.dtype not in (np.float32, np.float64):
-        return False
-    from brickwork import kernels
-
-    return kernels.enabled("transformer")
 
 
 class HardSigmoid(Function):

@@ -47,7 +47,6 @@ from brickwork.engine.function import Function
 from brickwork.engine.random import generator
 from brickwork.engine.tensor import Tensor
 from brickwork.functions._util import sum_to
-from brickwork.functions.activations import _transformer_kernels_for
 
 _MASKED_ROWS = ("zeros", "uniform")
 
@@ -83,7 +82,9 @@ class ScaledDotProductAttention(Function):
         if bias is not None:
             self.bias_shape = bias.shape
         keep = None
-        self.compiled = bias is None and _transformer_kernels_for(raw)
+        from brickwork import kernels  # (a local name: "kernels" also means projection weights in this module)
+
+        self.compiled = bias is None and kernels.handles("transformer", raw)
         if self.compiled:  # scale, mask, max-shift and normalisation in two compiled row loops
             from brickwork.kernels.transformer_kernels import softmax_forward
 

@@ -46,12 +46,9 @@ class Conv2D(Function):
     def _use_kernel(self, x, w, b) -> bool:
         """Whether the compiled loops of :mod:`brickwork.kernels.cnn_kernels` (family ``"convolution"``)
         run this call: ungrouped, NumPy arrays of one float dtype, kernels enabled."""
-        if self.groups != 1 or x.dtype not in (np.float32, np.float64) or any(
-                type(a) is not np.ndarray or a.dtype != x.dtype for a in (x, w) + (() if b is None else (b,))):
-            return False
         from brickwork import kernels
 
-        return kernels.enabled("convolution")
+        return self.groups == 1 and kernels.handles("convolution", x, w, b)
 
     def forward(self, x, w, b=None):
         xp = get_array_module(x)

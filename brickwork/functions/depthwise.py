@@ -88,12 +88,9 @@ class DepthwiseConv2D(Function):
 
     def _use_kernel(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> bool:
         """Whether the compiled kernels (:mod:`brickwork.kernels`, family ``"convolution"``) run this call."""
-        if x.dtype not in (np.float32, np.float64) or any(
-                type(a) is not np.ndarray or a.dtype != x.dtype for a in (x, w) + (() if b is None else (b,))):
-            return False
         from brickwork import kernels
 
-        return kernels.enabled("convolution")
+        return kernels.handles("convolution", x, w, b)
 
     def forward(self, x, w, b=None):
         xp = get_array_module(x)

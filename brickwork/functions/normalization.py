@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from brickwork import kernels
 from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions._util import sum_to
-from brickwork.functions.activations import _transformer_kernels_for
 
 
 class Normalize(Function):
@@ -49,7 +49,7 @@ class Normalize(Function):
         xp = get_array_module(x)
         m = x.shape[-1] if x.ndim else 0
         if (self.last_axis_kernel and self.axes == (x.ndim - 1,) and gamma.size == m and beta.size == m
-                and gamma.dtype == x.dtype and beta.dtype == x.dtype and _transformer_kernels_for(x)):
+                and kernels.handles("transformer", x, gamma, beta)):
             from brickwork.kernels.transformer_kernels import layer_norm_forward
 
             self.compiled = True

@@ -41,11 +41,9 @@ class MaxPool2D(Function):
 
     def _use_kernel(self, x) -> bool:
         """Whether the compiled loops of :mod:`brickwork.kernels.cnn_kernels` (family ``"convolution"``) run."""
-        if type(x) is not np.ndarray or x.dtype not in (np.float32, np.float64) or self.pool[0] * self.pool[1] > 255:
-            return False
         from brickwork import kernels
 
-        return kernels.enabled("convolution")
+        return self.pool[0] * self.pool[1] <= 255 and kernels.handles("convolution", x)   # uint8 offsets
 
     def forward(self, x):
         xp = get_array_module(x)

@@ -26,10 +26,14 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-__all__ = ["FAMILIES", "available", "chosen", "enabled", "use_kernels"]
+import numpy as np
+
+__all__ = ["FAMILIES", "available", "chosen", "enabled", "handles", "use_kernels"]
 
 FAMILIES = ("convolution", "recurrent", "transformer", "word2vec")
+_FLOATS = (np.float32, np.float64)
 _DEFAULT_FAMILIES = frozenset({"convolution", "recurrent", "transformer", "word2vec"})
 _numba_missing: list = [False]                       # numba failed to import once: do not retry
 _switch: dict = {"on": True, "families": None}      # families None: the defaults (or BRICKWORK_KERNELS)
@@ -76,6 +80,20 @@ def enabled(family: str | None = None) -> bool:
     if not (_switch["on"] and available()):
         return False
     return family is None or family in _families()
+
+
+def handles(family: str, *arrays: Any) -> bool:
+    """Whether ``family``'s kernels should run on ``arrays``: the first a float32/float64 NumPy array,
+    every other one (``None`` skipped) a NumPy array of that dtype, and the family :func:`enabled`.
+    The one check the primitives make before calling a kernel (a CuPy array, a mixed-dtype call or
+    another dtype runs their NumPy code)."""
+    first = arrays[0]
+    if type(first) is not np.ndarray or first.dtype not in _FLOATS:
+        return False
+    for a in arrays[1:]:
+        if a is not None and (type(a) is not np.ndarray or a.dtype != first.dtype):
+            return False
+    return enabled(family)
 
 
 def chosen(family: str) -> bool:

@@ -55,14 +55,12 @@ class GRUSequence(Function):
     def _use_kernel(self, arrays) -> bool:
         """Whether the compiled step kernels (:mod:`brickwork.kernels`) handle this call."""
         x = arrays[0]
-        if not self.kernel_case or x.shape[1] == 0 or x.dtype not in (np.float32, np.float64):
-            return False
-        if any(type(v) is not np.ndarray or v.dtype != x.dtype for v in arrays if v is not None):
+        if not self.kernel_case or x.shape[1] == 0:
             return False
         from brickwork import kernels
 
         # float64 tanh is a scalar libm call in the kernel: NumPy's loop wins unless asked for by name
-        return kernels.enabled("recurrent") and (x.dtype == np.float32 or kernels.chosen("recurrent"))
+        return kernels.handles("recurrent", *arrays) and (x.dtype == np.float32 or kernels.chosen("recurrent"))
 
     def forward(self, x, h0, w, u, *rest):
         xp = get_array_module(x)

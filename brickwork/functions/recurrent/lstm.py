@@ -163,15 +163,13 @@ class LSTMSequence(Function):
 
     def _use_kernel(self, x, h0, c0, a, rdrop) -> bool:
         """Whether the compiled step kernels (:mod:`brickwork.kernels`) handle this call."""
-        if not self.kernel_case or x.shape[1] == 0 or x.dtype not in (np.float32, np.float64):
-            return False
-        arrays = (x, h0, c0, a) + (() if rdrop is None else (rdrop,))
-        if any(type(v) is not np.ndarray or v.dtype != x.dtype for v in arrays):
+        if not self.kernel_case or x.shape[1] == 0:
             return False
         from brickwork import kernels
 
         # float64 tanh is a scalar libm call in the kernel: NumPy's loop wins unless asked for by name
-        return kernels.enabled("recurrent") and (x.dtype == np.float32 or kernels.chosen("recurrent"))
+        return kernels.handles("recurrent", x, h0, c0, a, rdrop) and (x.dtype == np.float32
+                                                                       or kernels.chosen("recurrent"))
 
     def backward(self, g_hs, g_h, g_c):
         xp = get_array_module(g_hs)
