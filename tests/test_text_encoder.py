@@ -70,7 +70,17 @@ def test_learns_a_separable_text_task():
     ({"num_layers": True}, "num_layers must be a positive integer"),
     ({"embedding_dim": 10, "num_heads": 4}, "embedding_dim 10 must be divisible by num_heads 4"),
     ({"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
+    ({"head_dropout": -0.1}, r"bert_classifier: head_dropout must be in \[0, 1\)"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         _tiny(**kwargs)
+
+
+def test_head_dropout_defaults_to_dropout_and_can_differ():
+    names = lambda model: {layer.name: layer for layer in model.layers}  # noqa: E731
+    assert names(_tiny(dropout=0.1))["head_dropout"].rate == 0.1
+    assert names(_tiny(dropout=0.1, head_dropout=0.5))["head_dropout"].rate == 0.5
+    assert "head_dropout" not in names(_tiny(dropout=0.1, head_dropout=0.0))
+    assert "embedding_dropout" in names(_tiny(dropout=0.1, head_dropout=0.0))
+    assert "head_dropout" in names(_tiny(dropout=0.0, head_dropout=0.3))

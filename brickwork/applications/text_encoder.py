@@ -61,7 +61,7 @@ def encoder_body(tokens: Any, vocabulary_size: int, sequence_length: int, num_la
 
 def bert_classifier(vocabulary_size: int, sequence_length: int, num_classes: int, num_layers: int = 2,
                     num_heads: int = 4, embedding_dim: int = 64, intermediate_dim: int = 128,
-                    dropout: float = 0.1, name: str = "bert_classifier") -> Model:
+                    dropout: float = 0.1, head_dropout: float | None = None, name: str = "bert_classifier") -> Model:
     """A BERT-like encoder classifier as a Functional model.
 
     Args:
@@ -72,7 +72,8 @@ def bert_classifier(vocabulary_size: int, sequence_length: int, num_classes: int
         num_heads: Attention heads per block; must divide ``embedding_dim``.
         embedding_dim: Width of the token vectors and of every block.
         intermediate_dim: Width of each block's feed-forward hidden layer.
-        dropout: Dropout after the embedding, inside the blocks and before the head.
+        dropout: Dropout after the embedding, inside the blocks and (unless ``head_dropout``) before the head.
+        head_dropout: Dropout on the pooled vector before the head; None: ``dropout``.
         name: The model's name.
 
     Input shape: ``(batch, T)`` integer ids, ``T <= sequence_length``, 0 = padding.
@@ -81,12 +82,15 @@ def bert_classifier(vocabulary_size: int, sequence_length: int, num_classes: int
     args = encoder_arguments("bert_classifier", vocabulary_size, sequence_length, num_layers, num_heads,
                              embedding_dim, intermediate_dim, dropout)
     num_classes = positive_int("bert_classifier", "num_classes", num_classes)
+    head_dropout = args["dropout"] if head_dropout is None else float(head_dropout)
+    if not 0.0 <= head_dropout < 1.0:
+        raise ValueError(f"bert_classifier: head_dropout must be in [0, 1); got {head_dropout!r}.")
 
     tokens = layers.Input(shape=(None,), dtype="int32", name="token_ids")
     h, _ = encoder_body(tokens, **args)
     pooled = layers.GlobalAveragePooling1D(name="masked_mean")(h)
-    if args["dropout"]:
-        pooled = layers.Dropout(dropout, name="head_dropout")(pooled)
+    if head_dropout:
+        pooled = layers.Dropout(head_dropout, name="head_dropout")(pooled)
     logits = layers.Dense(num_classes, name="classifier")(pooled)
     return Model(tokens, logits, name=name)
 
