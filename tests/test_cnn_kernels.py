@@ -30,14 +30,26 @@ CONV_CASES = [  # x shape, kernel (kh, kw, c, o), strides, pads, dilation
     ((2, 9, 8, 8), (3, 3, 8, 4), (1, 1), ((1, 1), (1, 1)), (1, 1)),           # 'same': padding never built
     ((1, 11, 10, 6), (3, 2, 6, 4), (2, 3), ((1, 2), (0, 1)), (1, 2)),         # strides, dilation, uneven pads
     ((2, 7, 7, 16), (1, 1, 16, 8), (1, 1), ((0, 0), (0, 0)), (1, 1)),         # pointwise
-    ((2, 8, 8, 1), (5, 5, 1, 6), (2, 2), ((2, 2), (2, 2)), (1, 1)),           # one channel: NumPy's im2col
+    ((2, 8, 8, 1), (5, 5, 1, 6), (2, 2), ((2, 2), (2, 2)), (1, 1)),           # one channel: transposed columns
+    ((3, 12, 11, 8), (3, 3, 8, 5), (2, 1), ((1, 1), (0, 2)), (2, 1)),         # blocks with strides, dilation, pads
+    ((2, 9, 9, 16), (1, 1, 16, 4), (2, 2), ((0, 0), (0, 0)), (1, 1)),         # strided 1x1: blocks, not pointwise
 ]
+CONV_MODES = ["transposed", "blocks", "transposed", "pointwise", "transposed", "blocks", "blocks"]
 
 
-@pytest.mark.parametrize("x_shape, w_shape, strides, pads, dilation", CONV_CASES)
+@pytest.mark.parametrize("x_shape, w_shape, strides, pads, dilation, mode",
+                         [case + (mode,) for case, mode in zip(CONV_CASES, CONV_MODES)])
 @pytest.mark.parametrize("relu", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_conv2d_kernel_path_equals_numpy_path(x_shape, w_shape, strides, pads, dilation, relu, dtype):
+@pytest.mark.parametrize("block_bytes", [None, 1])
+def test_conv2d_kernel_path_equals_numpy_path(x_shape, w_shape, strides, pads, dilation, mode, relu, dtype,
+                                              block_bytes, monkeypatch):
+    """Every layout of the compiled path (transposed columns, blocks of images, pointwise) against the
+    NumPy reference; ``block_bytes=1`` makes every block one image (several blocks, a short last one)."""
+    if block_bytes is not None:
+        from brickwork.kernels import cnn_kernels
+
+        monkeypatch.setattr(cnn_kernels, "BLOCK_BYTES", block_bytes)
     rng = np.random.default_rng(0)
     x = rng.standard_normal(x_shape).astype(dtype)
     w = (rng.standard_normal(w_shape) * 0.5).astype(dtype)
@@ -48,7 +60,7 @@ def test_conv2d_kernel_path_equals_numpy_path(x_shape, w_shape, strides, pads, d
 
     y0, g0, f0 = _run(make, (x, w, b), (True, True, True), on=False)
     y1, g1, f1 = _run(make, (x, w, b), (True, True, True), on=True)
-    assert not f0.kernel and f1.kernel
+    assert not f0.kernel and f1.kernel and f1.mode == mode
     tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(y1, y0, **tol)
     assert y1.dtype == dtype and all(g.dtype == dtype for g in g1)
@@ -70,6 +82,86 @@ def test_conv2d_kernel_path_without_bias_and_input_gradient():
     assert gx0 is None and gx1 is None
     np.testing.assert_allclose(y1, y0, rtol=1e-6)
     np.testing.assert_allclose(gw1, gw0, rtol=1e-5, atol=1e-5)
+
+
+def test_conv2d_blocks_keep_the_input_not_the_columns():
+    """The block-by-block path keeps the input (the columns are copied again in backward), the
+    transposed path its small column matrix, the pointwise path the input as a matrix."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 6, 6, 8)).astype(np.float32)
+    with kernels.use_kernels(True, families=("convolution",)):
+        fns = [Conv2D(), Conv2D(), Conv2D()]
+        fns[0].forward(x, rng.standard_normal((3, 3, 8, 2)).astype(np.float32))
+        fns[1].forward(x[..., :1], rng.standard_normal((3, 3, 1, 2)).astype(np.float32))
+        fns[2].forward(x, rng.standard_normal((1, 1, 8, 2)).astype(np.float32))
+    assert [f.mode for f in fns] == ["blocks", "transposed", "pointwise"]
+    assert not any(hasattr(f, "cols") for f in fns)
+    assert fns[0].src.shape == x.shape and fns[1].src.shape == (9, 2 * 4 * 4) and fns[2].src.shape == (72, 8)
+
+
+def test_columns_t_is_the_transposed_strided_window_view():
+    from brickwork.functions.convolution import _columns_t
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 8, 9, 3)).astype(np.float32)
+    pads, strides, dilation, kernel = ((2, 1), (1, 2)), (2, 1), (1, 2), (3, 2)
+    out_hw = ((8 + 3 - 3) // 2 + 1, (9 + 3 - 3) // 1 + 1)
+    ref = np.ascontiguousarray(windows(pad_nhwc(x, pads), kernel, strides, dilation, out_hw))
+    cols_t = _columns_t(x, kernel, strides, dilation, pads, out_hw)
+    assert cols_t.flags.c_contiguous
+    np.testing.assert_array_equal(cols_t, ref.reshape(-1, 3 * 2 * 3).T)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["blocks", "transposed"])
+@pytest.mark.parametrize("relu", [False, True])
+def test_conv_forward_and_backward_blocks_are_the_column_products(dtype, mode, relu, monkeypatch):
+    """conv_forward/conv_backward against the column matrix, one product each, the ReLU mask, the bias sum
+    and col2im, with blocks of two images (three blocks, the last one short)."""
+    from brickwork.functions.convolution import _columns_t
+    from brickwork.kernels import cnn_kernels
+
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((5, 7, 6, 4)).astype(dtype)
+    w2 = rng.standard_normal((3 * 3 * 4, 3)).astype(dtype)
+    b = rng.standard_normal(3).astype(dtype)
+    geometry = ((3, 3), (1, 1), (1, 1), ((1, 1), (1, 1)), (7, 6))
+    monkeypatch.setattr(cnn_kernels, "BLOCK_BYTES", 2 * 7 * 6 * 36 * np.dtype(dtype).itemsize)
+    cols = np.ascontiguousarray(windows(pad_nhwc(x, geometry[3]), *geometry[:3], geometry[4])).reshape(-1, 36)
+    src = x if mode == "blocks" else _columns_t(x, *geometry)
+    y = cnn_kernels.conv_forward(src, mode, w2, b, relu, 5, geometry)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    expected = cols @ w2 + b
+    np.testing.assert_allclose(y, np.maximum(expected, 0) if relu else expected, **tol)
+    gy2 = rng.standard_normal(y.shape).astype(dtype)
+    g2 = gy2 * (y > 0) if relu else gy2
+    gx, gw2, gb = cnn_kernels.conv_backward(src, mode, gy2, y if relu else None, w2, (True, True, True), x.shape,
+                                            geometry)
+    assert gx.dtype == dtype and gw2.dtype == dtype and gb.dtype == dtype
+    np.testing.assert_allclose(gw2, cols.T @ g2, **tol)
+    np.testing.assert_allclose(gb, g2.sum(axis=0), **tol)
+    np.testing.assert_allclose(gx, cnn_kernels.col2im(g2 @ w2.T, x.shape, *geometry), **tol)
+    for wants in [(False, True, True), (True, False, True), (True, True, False)]:
+        got = cnn_kernels.conv_backward(src, mode, gy2, y if relu else None, w2, wants, x.shape, geometry)
+        assert [g is not None for g in got] == list(wants)
+
+
+@pytest.mark.parametrize("relu", [False, True])
+def test_relu_grad_and_bias_sums_many_rows_like_float64(relu):
+    """The bias gradient over more rows than one block (and not a multiple of it) equals the float64 sum."""
+    from brickwork.kernels import cnn_kernels
+
+    rng = np.random.default_rng(9)
+    rows = 3 * cnn_kernels.BIAS_BLOCK + 17
+    gy = rng.standard_normal((rows, 5)).astype(np.float32)
+    y = rng.standard_normal((rows, 5)).astype(np.float32)
+    g, gb = cnn_kernels.relu_grad_and_bias(gy, y if relu else None, True)
+    expected = gy * (y > 0) if relu else gy
+    np.testing.assert_array_equal(g, expected)
+    assert gb.dtype == np.float32
+    # float32 sums of 256 rows at a time; a lost block (the short last one) would be off by about 4
+    np.testing.assert_allclose(gb, expected.astype(np.float64).sum(axis=0), rtol=1e-5, atol=1e-4)
+    assert cnn_kernels.relu_grad_and_bias(gy, y, False)[1] is None
 
 
 def test_conv2d_kernel_path_matches_the_definition():

@@ -18,6 +18,24 @@ def _group_weights(w: np.ndarray, groups: int) -> np.ndarray:
     return w.reshape(kh * kw * cg, groups, o // groups).transpose(1, 0, 2)
 
 
+def _columns_t(x: np.ndarray, kernel: tuple[int, int], strides: tuple[int, int], dilation: tuple[int, int],
+               pads: Pads, out_hw: tuple[int, int]) -> np.ndarray:
+    """The im2col matrix transposed, ``(kh kw C, N Ho Wo)`` C-contiguous: row ``(a, b, c)`` holds
+    ``x[n, i s_h + a d_h, j s_w + b d_w, c]`` for every output pixel. Built by ``kh kw`` strided copies of
+    whole shifted images, it is far cheaper than the window-by-window copy when a window row holds only a
+    few values (one or three input channels); ``cols_t.T @ W`` and ``cols_t @ g`` run as fast as the
+    products with the untransposed matrix."""
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, strides, dilation, out_hw
+    n, _, _, c = x.shape
+    x_pad = pad_nhwc(x, pads)
+    cols_t = np.empty((kh, kw, c, n, ho, wo), x.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            shifted = x_pad[:, a * dh:a * dh + sh * (ho - 1) + 1:sh, b * dw:b * dw + sw * (wo - 1) + 1:sw, :]
+            cols_t[a, b] = shifted.transpose(3, 0, 1, 2)
+    return cols_t.reshape(kh * kw * c, n * ho * wo)
+
+
 class Conv2D(Function):
     r"""2-D cross-correlation (what deep-learning libraries call convolution), NHWC.
 
@@ -37,6 +55,12 @@ class Conv2D(Function):
     ``relu=True`` fuses :math:`\max(y, 0)` into the node (the common
     ``Conv2D(..., activation='relu')``): the output is rectified in place and
     the backward masks :math:`\bar y` with :math:`y > 0` before the GEMMs.
+
+    With the compiled kernels (``groups=1``) the same products run a block of images at a time
+    (:func:`~brickwork.kernels.cnn_kernels.conv_forward`, ``mode`` ``"blocks"``), from the transposed
+    column matrix when a window row holds fewer than 16 values (``"transposed"``: a first layer on
+    one- or three-channel images), or from the input itself for a 1x1 kernel of stride 1 without padding
+    (``"pointwise"``).
     """
 
     def __init__(self, strides=(1, 1), pads: Pads = ((0, 0), (0, 0)), dilation=(1, 1), groups=1, relu=False):
@@ -71,12 +95,18 @@ class Conv2D(Function):
         if self.kernel:
             from brickwork.kernels import cnn_kernels
 
-            if kw * c >= 16:     # runs of 16+ values per window row: the compiled copy, padding never built
-                self.cols = cnn_kernels.im2col(x, (kh, kw), self.strides, self.dilation, self.pads, (ho, wo))
-            else:                # a few values per row: NumPy's strided copy is as fast
-                view = windows(pad_nhwc(x, self.pads), (kh, kw), self.strides, self.dilation, (ho, wo))
-                self.cols = xp.ascontiguousarray(view).reshape(n * ho * wo, kh * kw * c)
-            y = cnn_kernels.bias_relu(self.cols @ w.reshape(kh * kw * cg, o), b, self.relu)   # one pass, in place
+            if kh == kw == 1 and self.strides == (1, 1) and not any(self.pads[0] + self.pads[1]):
+                self.mode = "pointwise"          # the columns are the input itself
+                self.src = xp.ascontiguousarray(x).reshape(n * h * wd, c)
+            elif kw * c < 16:                    # a few values per window row (the first layer's C_in = 1 or 3):
+                self.mode = "transposed"         # the transposed columns, from kh kw whole-image strided copies
+                self.src = _columns_t(x, (kh, kw), self.strides, self.dilation, self.pads, (ho, wo))
+            else:                                # the columns copied block by block from the input
+                self.mode = "blocks"
+                self.src = xp.ascontiguousarray(x)
+            self.geometry = ((kh, kw), self.strides, self.dilation, self.pads, (ho, wo))
+            y = cnn_kernels.conv_forward(self.src, self.mode, w.reshape(kh * kw * cg, o), b, self.relu, n,
+                                         self.geometry)
             if self.relu:
                 self.y = y
             return y.reshape(n, ho, wo, o)
@@ -96,28 +126,20 @@ class Conv2D(Function):
         return y.reshape(n, ho, wo, o)
 
     def _backward_kernel(self, gy):
-        """The backward with the compiled loops: mask and bias gradient in one pass, the weight gradient
-        and the column gradient as one GEMM each, col2im straight into the unpadded input gradient."""
+        """The backward with the compiled loops, block by block (:func:`~brickwork.kernels.cnn_kernels.conv_backward`):
+        ReLU mask and bias gradient in one pass, the weight gradient from the columns, the input gradient by
+        col2im straight into its unpadded array — each block while it is in cache."""
         from brickwork.kernels import cnn_kernels
 
         kh, kw, cg, o = self.w.shape
         n, ho, wo, _ = gy.shape
-        g2 = gy.reshape(n * ho * wo, o)
-        want_b = len(self.needs_input_grad) == 3 and self.needs_input_grad[2]
-        gx = gw = gb = None
-        if self.relu:
-            g2, gb = cnn_kernels.relu_grad_and_bias(g2, self.y, want_b)
-        elif want_b:
-            gb = g2.sum(axis=0)
-        w2 = self.w.reshape(kh * kw * cg, o)
-        if self.needs_input_grad[1]:
-            gw = (self.cols.T @ g2).reshape(self.w.shape)
-        if self.needs_input_grad[0]:
-            if kh == kw == 1 and self.strides == (1, 1) and not any(self.pads[0] + self.pads[1]):
-                gx = (g2 @ w2.T).reshape(self.x_shape)
-            else:
-                gx = cnn_kernels.col2im(g2 @ w2.T, self.x_shape, (kh, kw), self.strides, self.dilation, self.pads,
-                                        self.out_hw)
+        wants = (self.needs_input_grad[0], self.needs_input_grad[1],
+                 len(self.needs_input_grad) == 3 and self.needs_input_grad[2])
+        gx, gw, gb = cnn_kernels.conv_backward(self.src, self.mode, gy.reshape(n * ho * wo, o),
+                                               self.y if self.relu else None, self.w.reshape(kh * kw * cg, o),
+                                               wants, self.x_shape, self.geometry)
+        if gw is not None:
+            gw = gw.reshape(self.w.shape)
         return (gx, gw, gb) if len(self.needs_input_grad) == 3 else (gx, gw)
 
     def backward(self, gy):
