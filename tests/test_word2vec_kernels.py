@@ -150,3 +150,71 @@ def test_bad_inputs_are_named():
         wk.negative_table(np.zeros(3))
     with pytest.raises(ValueError, match="cum_table"):
         wk.negative_table(np.ones((2, 2)))
+
+
+def _positions_reference(ids, lengths, keep, window, shrink, seed):
+    """Subsampling then windows from the 64-bit LCG, written out: one draw per token whose keep probability is
+    below 1 (kept when ``x / 2**31 < p``), then one per kept word for its window ``window - ⌊x·window / 2**31⌋``."""
+    state, a, c = np.uint64(seed), np.uint64(6364136223846793005), np.uint64(1442695040888963407)
+
+    def draw():
+        nonlocal state
+        with np.errstate(over="ignore"):
+            state = state * a + c
+        return int(state >> np.uint64(33))
+
+    words, sent = [], []
+    for s, w in zip(np.repeat(np.arange(len(lengths)), lengths), ids):
+        if w < 0 or (keep[w] < 1 and not draw() < keep[w] * 2.0 ** 31):
+            continue
+        words.append(w)
+        sent.append(s)
+    eff = [window - (draw() * window >> 31) if shrink else window for _ in words]
+    return np.array(words, np.int64), np.array(sent, np.int64), np.array(eff, np.int64)
+
+
+@pytest.mark.parametrize("shrink", [True, False])
+def test_subsampling_and_windows_are_the_generators_draws(shrink):
+    wk = _wk()
+    rng = np.random.default_rng(4)
+    lengths = np.array([7, 0, 30, 1, 12])
+    ids = rng.integers(-1, 6, lengths.sum())                      # -1: a word outside the vocabulary
+    keep = np.array([0.1, 1.0, 0.5, 2.0, 0.9, 0.0])
+    ours = wk.sample_positions(ids, lengths, keep, 4, shrink, 99)
+    for got, want in zip(ours, _positions_reference(ids, lengths, keep, 4, shrink, 99)):
+        np.testing.assert_array_equal(got, want)
+    assert 5 not in ours[0] and -1 not in ours[0] and set(ours[2]) <= {1, 2, 3, 4}
+
+
+def test_train_tokens_without_random_positions_is_train_chunk():
+    """Nothing subsampled (keep 1) and fixed windows draw nothing, so the negatives start from the same
+    generator state: the one-call trainer takes exactly train_chunk's steps."""
+    wk = _wk()
+    words, sent, eff, syn0, syn1neg = _chunk()
+    eff[:] = 2
+    lengths = np.bincount(sent)
+    ids = words.copy()
+    ids[5] = -1                                                   # dropped as not in the vocabulary
+    keep = np.ones(9)
+    for sg in (True, False):
+        cum = unigram_table(np.arange(1, 10))
+        ours, theirs = syn0.copy(), syn0.copy()
+        t_ours, t_theirs = wk.prepare(8, syn1neg.copy(), cum), wk.prepare(8, syn1neg.copy(), cum)
+        kept, _ = wk.train_tokens(ids, lengths, keep, 2, False, ours, 0.1, 17, t_ours, sg=sg, negative=3)
+        mask = ids >= 0
+        wk.train_chunk(words[mask], sent[mask], eff[mask], theirs, 0.1, 17, t_theirs, sg=sg, negative=3)
+        assert kept == mask.sum()
+        np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(t_ours.syn1neg, t_theirs.syn1neg)
+        assert np.abs(ours - syn0).max() > 1e-3
+
+
+def test_train_tokens_checks_the_lengths():
+    wk = _wk()
+    words, sent, eff, syn0, syn1neg = _chunk()
+    tables = wk.prepare(8, syn1neg, unigram_table(np.ones(9, np.int64)))
+    with pytest.raises(ValueError, match="lengths"):
+        wk.train_tokens(words, [len(words) - 1], np.ones(9), 2, True, syn0, 0.025, 1, tables, sg=True, negative=5)
+    with pytest.raises(TypeError, match="train_tokens: syn0"):
+        wk.train_tokens(words, [len(words)], np.ones(9), 2, True, syn0.astype(np.float64), 0.025, 1, tables, sg=True,
+                        negative=5)

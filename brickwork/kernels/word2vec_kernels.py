@@ -14,9 +14,10 @@ Huffman inner node) one dot product and two ``axpy`` updates::
 (CBOW: ``v`` is the mean, or with ``cbow_mean=0`` the sum, of the context vectors, and
 ``work`` — divided by the context size when summing, as the NumPy trainer and gensim —
 is added to every context word.) The sigmoid table, its index multiplier and the skip
-rule are the NumPy trainer's (``EXP_TABLE``), the windows and subsampled positions are
-drawn by the trainer in NumPy as before, and the learning rate is the trainer's per
-chunk.
+rule are the NumPy trainer's (``EXP_TABLE``) and the learning rate is the trainer's per
+chunk. :func:`train_tokens` also subsamples and draws the windows (:func:`sample_positions`,
+from the same generator as the negatives), so that only the vocabulary lookup runs under the
+GIL; :func:`train_chunk` takes positions drawn elsewhere (the NumPy trainer's, in tests).
 
 Negatives: ``negative`` per pair (gensim's estimator, not the NumPy trainer's shared
 mini-batch draw) from the unigram table as 31-bit integers (gensim's ``cum_table``), drawn
@@ -37,7 +38,10 @@ of its own (the compiler then knows the updated output rows do not alias it) abo
 loops are compiled with ``fastmath`` minus ``nnan``/``ninf``: ``reassoc`` lets LLVM vectorise
 the dot product's sum (results differ from NumPy's in the last bits), and a NaN score still
 fails the ``|f| < 6`` test and is skipped, never used as a table index. ``nogil=True``:
-worker threads train chunks in parallel (Hogwild).
+worker threads train chunks in parallel (Hogwild). The per-pair code takes whole arrays and row
+indices, never a slice or a tuple of arrays: numba counts references to array views with atomic
+increments, and the earlier per-pair helper made 13 increments and 26 decrements per pair
+(removing them: 6-28% faster on one thread, benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -121,32 +125,34 @@ def _dot(l1, rows, r):  # pragma: no cover
 
 
 @njit(**_OPTIONS)
-def _rows(l1, rows, targets, labels, m, lr, work, scores, exp_table, repeats, compute_loss):  # pragma: no cover
-    """The steps of output rows ``rows[targets[:m]]`` (labels ``labels[:m]``) against the input ``l1``;
-    returns their loss (0 unless ``compute_loss``).
+def _rows(l1, rows, targets, trow, labels, lrow, m, lr, work, scores, exp_table, repeats,
+          compute_loss):  # pragma: no cover
+    """The steps of output rows ``rows[targets[trow, :m]]`` (labels ``labels[lrow, :m]``) against the
+    input ``l1``; returns their loss (0 unless ``compute_loss``).
 
     The same steps as taking the rows one after another (word2vec's loop): all ``m`` scores are
     computed first — each row's score depends on ``l1`` and that row only, and the rows' loads then
     overlap instead of waiting for each other — and then the updates, in order. With ``repeats`` a
     row that occurs again (a negative drawn twice) is scored again after its earlier update, as in
-    the sequential loop; a Huffman path never repeats a node.
+    the sequential loop; a Huffman path never repeats a node. Whole 2-D tables and a row index, never
+    a slice: a slice is an array view, and every view costs two atomic reference-count updates.
     """
     d = l1.shape[0]
     for q in range(m):
-        scores[q] = _dot(l1, rows, targets[q])
+        scores[q] = _dot(l1, rows, targets[trow, q])
     loss = 0.0
     for q in range(m):
-        r = targets[q]
+        r = targets[trow, q]
         f = scores[q]
         if repeats:
             for p in range(q):
-                if targets[p] == r:
+                if targets[trow, p] == r:
                     f = _dot(l1, rows, r)
                     break
         if not (-_LIMIT < f < _LIMIT):             # saturated (or NaN): word2vec and the NumPy trainer skip it
             continue
         s = exp_table[int((f + _LIMIT) * _STEP)]
-        label = labels[q]
+        label = labels[lrow, q]
         g = np.float32((label - s) * lr)
         for k in range(d):
             work[k] += g * rows[r, k]
@@ -158,10 +164,16 @@ def _rows(l1, rows, targets, labels, m, lr, work, scores, exp_table, repeats, co
 
 
 @njit(**_OPTIONS)
+def _next(state):  # pragma: no cover
+    """The generator's next state and its 31 top bits (a draw in ``[0, 2**31)``)."""
+    state = state * _MULTIPLIER + _INCREMENT
+    return state, state >> _TOP_SHIFT
+
+
+@njit(**_OPTIONS)
 def _draw(state, table, guide, shift):  # pragma: no cover
     """The next negative and the generator's next state: first ``w`` with ``table[w] > x``."""
-    state = state * _MULTIPLIER + _INCREMENT
-    x = state >> _TOP_SHIFT
+    state, x = _next(state)
     b = x >> shift
     lo, hi = np.int64(guide[b]), np.int64(guide[b + np.uint64(1)])
     while lo < hi:
@@ -189,42 +201,62 @@ def sample_negatives(tables: Tables, seed: int, n: int) -> np.ndarray:
 
 
 @njit(**_OPTIONS)
-def _outputs(l1, word, lr, work, state, hs, negative, t, exp_table, targets, labels, scores,
-             compute_loss):  # pragma: no cover
-    """All output rows of one pair (hierarchical softmax path, then the true word and its negatives);
-    returns ``(loss, state)``. ``targets``/``scores``: buffers of ``negative + 1``; ``labels`` is
-    ``[1, 0, 0, ...]``."""
-    loss = 0.0
-    if hs:
-        loss += _rows(l1, t.syn1, t.points[word], t.labels[word], t.lengths[word], lr, work, scores, exp_table,
-                      False, compute_loss)
-    if negative > 0:
-        targets[0] = word
-        m = 1
-        for _ in range(negative):
-            target, state = _draw(state, t.table, t.guide, t.guide_shift)
-            if target != word:                         # a negative equal to the true word is skipped
-                targets[m] = target
-                m += 1
-        loss += _rows(l1, t.syn1neg, targets, labels, m, lr, work, scores, exp_table, True, compute_loss)
-    return loss, state
+def _negatives(word, negative, state, table, guide, shift, targets):  # pragma: no cover
+    """``targets[0] = [word, negative draws other than word...]``; returns ``(count, state)``."""
+    targets[0, 0] = word
+    m = 1
+    for _ in range(negative):
+        target, state = _draw(state, table, guide, shift)
+        if target != word:                             # a negative equal to the true word is skipped
+            targets[0, m] = target
+            m += 1
+    return m, state
 
 
 @njit(**_OPTIONS)
-def _buffers(d, negative, depth):  # pragma: no cover
-    """``work``, the input copy, the targets, the labels ``[1, 0, ...]`` and the scores of one pair."""
-    size = max(negative + 1, depth)
-    labels = np.zeros(size, np.float32)
-    labels[0] = 1.0
-    return np.empty(d, np.float32), np.empty(d, np.float32), np.empty(size, np.int64), labels, \
-        np.empty(size, np.float32)
+def _positions(ids, lengths, keep, window, shrink, state):  # pragma: no cover
+    """Subsampling and windows, drawn from the same generator as the negatives: the kept words, their
+    sentence ids, their windows, and the generator's state after.
+
+    Per token (``-1``: not in the vocabulary, dropped): kept when ``x / 2**31 < keep[word]`` (one draw;
+    none when ``keep[word] >= 1``); then per kept word its window ``window - ⌊x · window / 2**31⌋``
+    (one draw, with ``shrink``), uniform on 1..window as word2vec's ``window - b``."""
+    n = ids.shape[0]
+    words, sent, eff = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    kept = 0
+    pos = 0
+    for s in range(lengths.shape[0]):
+        for _ in range(lengths[s]):
+            w = ids[pos]
+            pos += 1
+            if w < 0:
+                continue
+            p = keep[w]
+            if p < 1.0:
+                state, x = _next(state)
+                if not x < p * 2147483648.0:
+                    continue
+            words[kept] = w
+            sent[kept] = s
+            kept += 1
+    for i in range(kept):
+        if shrink:
+            state, x = _next(state)
+            eff[i] = window - np.int64((x * np.uint64(window)) >> np.uint64(_DOMAIN_BITS))
+        else:
+            eff[i] = window
+    return words[:kept], sent[:kept], eff[:kept], state
 
 
 @njit(**_OPTIONS)
 def _train_skipgram(words, sent, eff, syn0, lr, state, hs, negative, t, exp_table,
                     compute_loss):  # pragma: no cover
     n, d = words.shape[0], syn0.shape[1]
-    work, l1, targets, labels, scores = _buffers(d, negative, t.points.shape[1])
+    syn1neg, table, guide, shift, syn1, points, hs_labels, lengths = t   # unpacked once: no per-pair tuple access
+    size = max(negative + 1, points.shape[1])
+    work, l1, scores = np.empty(d, np.float32), np.empty(d, np.float32), np.empty(size, np.float32)
+    targets, labels = np.empty((1, size), np.int64), np.zeros((1, size), np.float32)
+    labels[0, 0] = 1.0
     loss = 0.0
     for i in range(n):                                 # centre i predicted from each context word j
         for jj in range(2 * eff[i]):                   # the NumPy trainer's order: i+1, i-1, i+2, i-2, ...
@@ -235,19 +267,27 @@ def _train_skipgram(words, sent, eff, syn0, lr, state, hs, negative, t, exp_tabl
             for k in range(d):
                 l1[k] = syn0[c, k]
                 work[k] = 0.0
-            part, state = _outputs(l1, words[i], lr, work, state, hs, negative, t, exp_table, targets, labels,
-                                   scores, compute_loss)
-            loss += part
+            w = words[i]                               # every output row of the pair (path, then negatives)
+            if hs:
+                loss += _rows(l1, syn1, points, w, hs_labels, w, lengths[w], lr, work, scores, exp_table, False,
+                              compute_loss)
+            if negative > 0:
+                m, state = _negatives(w, negative, state, table, guide, shift, targets)
+                loss += _rows(l1, syn1neg, targets, 0, labels, 0, m, lr, work, scores, exp_table, True, compute_loss)
             for k in range(d):
                 syn0[c, k] += work[k]
-    return loss
+    return loss, state
 
 
 @njit(**_OPTIONS)
 def _train_cbow(words, sent, eff, syn0, lr, cbow_mean, state, hs, negative, t, exp_table,
                 compute_loss):  # pragma: no cover
     n, d = words.shape[0], syn0.shape[1]
-    work, neu1, targets, labels, scores = _buffers(d, negative, t.points.shape[1])
+    syn1neg, table, guide, shift, syn1, points, hs_labels, lengths = t
+    size = max(negative + 1, points.shape[1])
+    work, neu1, scores = np.empty(d, np.float32), np.empty(d, np.float32), np.empty(size, np.float32)
+    targets, labels = np.empty((1, size), np.int64), np.zeros((1, size), np.float32)
+    labels[0, 0] = 1.0
     loss = 0.0
     for i in range(n):
         lo, hi = max(0, i - eff[i]), min(n, i + eff[i] + 1)
@@ -269,9 +309,13 @@ def _train_cbow(words, sent, eff, syn0, lr, cbow_mean, state, hs, negative, t, e
         if cbow_mean:
             for k in range(d):
                 neu1[k] /= count
-        part, state = _outputs(neu1, words[i], lr, work, state, hs, negative, t, exp_table, targets, labels,
-                               scores, compute_loss)
-        loss += part
+        w = words[i]
+        if hs:
+            loss += _rows(neu1, syn1, points, w, hs_labels, w, lengths[w], lr, work, scores, exp_table, False,
+                          compute_loss)
+        if negative > 0:
+            m, state = _negatives(w, negative, state, table, guide, shift, targets)
+            loss += _rows(neu1, syn1neg, targets, 0, labels, 0, m, lr, work, scores, exp_table, True, compute_loss)
         if not cbow_mean:
             for k in range(d):
                 work[k] /= count
@@ -280,7 +324,26 @@ def _train_cbow(words, sent, eff, syn0, lr, cbow_mean, state, hs, negative, t, e
                 c = words[j]
                 for k in range(d):
                     syn0[c, k] += work[k]
-    return loss
+    return loss, state
+
+
+@njit(**_OPTIONS)
+def _train_raw(ids, lengths, keep, window, shrink, syn0, lr, sg, cbow_mean, state, hs, negative, t, exp_table,
+               compute_loss):  # pragma: no cover
+    words, sent, eff, state = _positions(ids, lengths, keep, window, shrink, state)
+    if words.shape[0] < 2:
+        return words.shape[0], 0.0
+    if sg:
+        loss, state = _train_skipgram(words, sent, eff, syn0, lr, state, hs, negative, t, exp_table, compute_loss)
+    else:
+        loss, state = _train_cbow(words, sent, eff, syn0, lr, cbow_mean, state, hs, negative, t, exp_table,
+                                  compute_loss)
+    return words.shape[0], loss
+
+
+def _check_syn0(name: str, syn0: np.ndarray) -> None:
+    if syn0.dtype != np.float32 or not syn0.flags.c_contiguous:
+        raise TypeError(f"{name}: syn0 must be a C-contiguous float32 array; got {syn0.dtype}.")
 
 
 def train_chunk(words: np.ndarray, sent: np.ndarray, eff: np.ndarray, syn0: np.ndarray, lr: float, seed: int,
@@ -289,13 +352,39 @@ def train_chunk(words: np.ndarray, sent: np.ndarray, eff: np.ndarray, syn0: np.n
     """Train one chunk in place: ``words`` (subsampled word indices), ``sent`` (their sentence ids,
     non-decreasing) and ``eff`` (each position's window) as the NumPy trainer draws them; ``tables``
     from :func:`prepare`. Returns the chunk's loss (0 unless ``compute_loss``)."""
-    if syn0.dtype != np.float32 or not syn0.flags.c_contiguous:
-        raise TypeError(f"train_chunk: syn0 must be a C-contiguous float32 array; got {syn0.dtype}.")
+    _check_syn0("train_chunk", syn0)
     if not len(words):
         return 0.0
     args = (np.ascontiguousarray(words, np.int64), np.ascontiguousarray(sent, np.int64),
             np.ascontiguousarray(eff, np.int64), syn0, float(lr))
     rest = (np.uint64(seed % 2 ** 64), bool(hs), int(negative), tables, EXP_TABLE, bool(compute_loss))
     if sg:
-        return float(_train_skipgram(*args, *rest))
-    return float(_train_cbow(*args, bool(cbow_mean), *rest))
+        return float(_train_skipgram(*args, *rest)[0])
+    return float(_train_cbow(*args, bool(cbow_mean), *rest)[0])
+
+
+def sample_positions(ids: np.ndarray, lengths: np.ndarray, keep: np.ndarray, window: int, shrink: bool,
+                     seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``(words, sent, eff)`` that :func:`train_tokens` draws from generator state ``seed`` (for tests
+    and inspection): ``ids`` the chunk's word indices (``-1`` for a word not in the vocabulary),
+    ``lengths`` its sentences' lengths, ``keep`` each word's keep probability."""
+    words, sent, eff, _ = _positions(np.ascontiguousarray(ids, np.int64), np.ascontiguousarray(lengths, np.int64),
+                                     np.ascontiguousarray(keep, np.float64), int(window), bool(shrink),
+                                     np.uint64(seed % 2 ** 64))
+    return words, sent, eff
+
+
+def train_tokens(ids: np.ndarray, lengths: np.ndarray, keep: np.ndarray, window: int, shrink: bool,
+                 syn0: np.ndarray, lr: float, seed: int, tables: Tables, *, sg: bool, cbow_mean: bool = True,
+                 negative: int = 0, hs: bool = False, compute_loss: bool = False) -> tuple[int, float]:
+    """Subsample, draw the windows and train one chunk, all in one compiled call without the GIL;
+    returns ``(words kept, loss)``. ``ids``/``lengths``/``keep`` as :func:`sample_positions`; the
+    generator goes on from the positions' draws to the negatives', so one ``seed`` fixes the chunk."""
+    _check_syn0("train_tokens", syn0)
+    if len(lengths) and (np.min(lengths) < 0 or int(np.sum(lengths)) != len(ids)):
+        raise ValueError(f"train_tokens: lengths must be non-negative and sum to len(ids) = {len(ids)}.")
+    kept, loss = _train_raw(np.ascontiguousarray(ids, np.int64), np.ascontiguousarray(lengths, np.int64),
+                            np.ascontiguousarray(keep, np.float64), int(window), bool(shrink), syn0, float(lr),
+                            bool(sg), bool(cbow_mean), np.uint64(seed % 2 ** 64), bool(hs), int(negative), tables,
+                            EXP_TABLE, bool(compute_loss))
+    return int(kept), float(loss)

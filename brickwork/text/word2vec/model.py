@@ -197,14 +197,13 @@ class Word2Vec:
 
     def _train_chunk(self, chunk: list[list[str]], lr: float, rng: np.random.Generator) -> int:
         """Train on one chunk of sentences at learning rate ``lr``; returns its effective word count."""
+        if getattr(self, "_compiled", False):     # brickwork[fast]: per-pair loops (brickwork.kernels)
+            return self._train_chunk_compiled(chunk, lr, rng)
         words, sent = self._positions(chunk, rng)
         if len(words) < 2:
             return len(words)
         syn0 = self.wv.vectors
         eff = self._windows(len(words), rng)
-        if getattr(self, "_compiled", False):     # brickwork[fast]: per-pair loops (brickwork.kernels)
-            self._train_chunk_compiled(words, sent, eff, lr, rng)
-            return len(words)
         if self.sg:
             inputs, outputs = self._sg_pairs(words, sent, eff)
             for b in range(0, len(inputs), self.batch_pairs):
@@ -225,19 +224,25 @@ class Word2Vec:
                 add_rows(syn0, c[rows, slot], grad[rows], self.max_row_updates)
         return len(words)
 
-    def _train_chunk_compiled(self, words: np.ndarray, sent: np.ndarray, eff: np.ndarray, lr: float,
-                              rng: np.random.Generator) -> None:
-        """One chunk through :func:`brickwork.kernels.word2vec_kernels.train_chunk`: every pair takes its own
-        step with its own ``negative`` draws, as gensim (``batch_pairs``, ``shared_negatives`` and
-        ``max_row_updates`` are the NumPy trainer's mini-batch settings and do not apply)."""
-        from brickwork.kernels.word2vec_kernels import train_chunk
+    def _train_chunk_compiled(self, chunk: list[list[str]], lr: float, rng: np.random.Generator) -> int:
+        """One chunk through :func:`brickwork.kernels.word2vec_kernels.train_tokens`: only the vocabulary lookup
+        runs here (under the GIL); subsampling, the windows and every pair's step (its own ``negative`` draws,
+        as gensim) run in one compiled call that releases the GIL, so worker threads overlap. ``batch_pairs``,
+        ``shared_negatives`` and ``max_row_updates`` are the NumPy trainer's mini-batch settings and do not
+        apply. Returns the chunk's effective word count."""
+        from brickwork.kernels.word2vec_kernels import train_tokens
 
-        loss = train_chunk(words, sent, eff, self.wv.vectors, lr, int(rng.integers(1, 2 ** 63)), self._tables,
-                           sg=bool(self.sg), cbow_mean=bool(self.cbow_mean), negative=self.negative,
-                           hs=bool(self.hs), compute_loss=self.compute_loss)
+        lengths = np.fromiter(map(len, chunk), np.int64, len(chunk))
+        ids = np.fromiter(map(self.wv.key_to_index.get, chain.from_iterable(chunk), repeat(-1)), np.int64,
+                          int(lengths.sum()))
+        kept, loss = train_tokens(ids, lengths, self.keep_probability, self.window, self.shrink_windows,
+                                  self.wv.vectors, lr, int(rng.integers(1, 2 ** 63)), self._tables, sg=bool(self.sg),
+                                  cbow_mean=bool(self.cbow_mean), negative=self.negative, hs=bool(self.hs),
+                                  compute_loss=self.compute_loss)
         if self.compute_loss:
             with self._loss_lock:
                 self.running_training_loss += loss
+        return kept
 
     def _kernel_tables(self) -> Any:
         """The compiled trainer's :class:`~brickwork.kernels.word2vec_kernels.Tables`, built from the current
