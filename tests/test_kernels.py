@@ -129,7 +129,6 @@ def test_layers_with_kernels_equal_numpy_with_masks(make):
 
 @needs_numba
 @pytest.mark.parametrize("cls,options,arrays", [
-    (LSTMSequence, dict(peepholes=True), "lstm_peepholes"),
     (LSTMSequence, dict(recurrent_activation="hard_sigmoid"), "lstm"),
     (LSTMSequence, dict(activation_name="relu"), "lstm"),
     (GRUSequence, dict(reset_after=False), "gru_before"),
@@ -138,8 +137,7 @@ def test_unsupported_cases_run_the_numpy_code(cls, options, arrays):
     rng = np.random.default_rng(0)
     n, t, d, u = 2, 4, 3, 5
     if arrays.startswith("lstm"):
-        data = _lstm_arrays(rng, n, t, d, u, np.float64, 4) + ([rng.standard_normal((u, 3 * u))]
-                                                               if arrays == "lstm_peepholes" else [])
+        data = _lstm_arrays(rng, n, t, d, u, np.float64, 4)
     else:
         data = [rng.standard_normal(s) for s in ((n, t, d), (n, u), (d, 3 * u), (u, 3 * u), (3 * u,))]
     outs, _, compiled = _run_node(cls, data, options, True)

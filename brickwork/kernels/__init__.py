@@ -14,8 +14,9 @@ environment variable ``BRICKWORK_DISABLE_KERNELS=1`` is set, and inside
 
 Kernels come in families, all on by default: ``"word2vec"``, ``"transformer"`` (the masked
 attention softmax, LayerNormalization and GELU row loops), ``"convolution"`` (depthwise
-convolution, max pooling, im2col/col2im, bias + ReLU) and ``"recurrent"`` (the LSTM/GRU time
-loops; in float64 only when the family is :func:`chosen` by name, because there the scalar
+convolution, max pooling, im2col/col2im, bias + ReLU) and ``"recurrent"`` (the LSTM — peephole
+and coupled-gate variants too —, GRU and SimpleRNN time loops, in ``lstm_kernels``, ``gru_kernels`` and
+``simple_rnn_kernels``; in float64 only when the family is :func:`chosen` by name, because there the scalar
 ``tanh`` makes the kernel slower than NumPy's vectorised one; see benchmarks/RESULTS.md). Choose the families
 with ``BRICKWORK_KERNELS=word2vec,recurrent`` or ``use_kernels(True, families=(...))``.
 """

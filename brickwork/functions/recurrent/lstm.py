@@ -64,7 +64,7 @@ class LSTMSequence(Function):
         self.act, self.dact = activation(activation_name)
         self.ract, self.dract = activation(recurrent_activation)
         self.fast_sigmoid = recurrent_activation == "sigmoid"
-        self.kernel_case = activation_name == "tanh" and recurrent_activation == "sigmoid" and not peepholes
+        self.kernel_case = activation_name == "tanh" and recurrent_activation == "sigmoid"
         self.go_backwards, self.mask, self.rdrop, self.truncate = go_backwards, mask, rdrop, truncate
 
     def _order(self, units: int) -> np.ndarray:
@@ -99,24 +99,25 @@ class LSTMSequence(Function):
             fwd_p = None if pp is None else pp * half[:s]
         xs = time_major(x, self.go_backwards)
         a = (xs.reshape(t_len * n, -1) @ fwd_w).reshape(t_len, n, -1)
-        if fwd_b is not None:
-            a += fwd_b
         masks = step_masks(self.mask, self.go_backwards, x.dtype)
         rdrop = None if self.rdrop is None else xp.asarray(self.rdrop, x.dtype)
+        self.compiled = self._use_kernel(x, h0, c0, a, fwd_u, fwd_b, fwd_p, rdrop)
+        if self.compiled:                        # brickwork[fast]: the same loop with each step's gates fused
+            from brickwork.kernels.recurrent_kernels import lstm_forward
+
+            rdrop = None if rdrop is None else xp.ascontiguousarray(rdrop)
+            hs, cs, tcs = lstm_forward(a, fwd_u, fwd_b, h0, c0, masks, rdrop, self.coupled, fwd_p)  # adds the bias
+            self.saved = (xs, wp, up, pp, a, h0, c0, hs, cs, tcs, masks, rdrop)
+            self.shapes = (x.shape, b is not None)
+            return outputs_to_batch_major(hs), hs[-1].copy(), cs[-1].copy()
+        if fwd_b is not None:                    # the NumPy reference loop
+            a += fwd_b
         hs = xp.empty((t_len, n, units), x.dtype)
         cs = xp.empty((t_len, n, units), x.dtype)
         tcs = xp.empty((t_len, n, units), x.dtype)
         rec = xp.empty((n, a.shape[2]), x.dtype)
         tmp = xp.empty((n, units), x.dtype)
         h, c = h0, c0
-        self.compiled = self._use_kernel(x, h0, c0, a, rdrop)
-        if self.compiled:                        # brickwork[fast]: the same loop with each step's gates fused
-            from brickwork.kernels.recurrent_kernels import lstm_forward
-
-            rdrop = None if rdrop is None else xp.ascontiguousarray(rdrop)
-            hs, cs, tcs = lstm_forward(a, fwd_u, h0, c0, masks, rdrop, self.coupled)
-            h, c = hs[-1], cs[-1]
-        numpy_steps = 0 if self.compiled else t_len  # the NumPy reference loop
 
         def sigmoid_(block):
             if self.fast_sigmoid:
@@ -126,7 +127,7 @@ class LSTMSequence(Function):
             else:
                 self.ract(block)
 
-        for t in range(numpy_steps):
+        for t in range(t_len):
             z = a[t]
             xp.matmul(h * rdrop if rdrop is not None else h, fwd_u, out=rec)
             z += rec
@@ -161,15 +162,14 @@ class LSTMSequence(Function):
         self.shapes = (x.shape, b is not None)
         return outputs_to_batch_major(hs), h.copy(), c.copy()
 
-    def _use_kernel(self, x, h0, c0, a, rdrop) -> bool:
+    def _use_kernel(self, x, *arrays) -> bool:
         """Whether the compiled step kernels (:mod:`brickwork.kernels`) handle this call."""
         if not self.kernel_case or x.shape[1] == 0:
             return False
         from brickwork import kernels
 
         # float64 tanh is a scalar libm call in the kernel: NumPy's loop wins unless asked for by name
-        return kernels.handles("recurrent", x, h0, c0, a, rdrop) and (x.dtype == np.float32
-                                                                       or kernels.chosen("recurrent"))
+        return kernels.handles("recurrent", x, *arrays) and (x.dtype == np.float32 or kernels.chosen("recurrent"))
 
     def backward(self, g_hs, g_h, g_c):
         xp = get_array_module(g_hs)
@@ -181,8 +181,10 @@ class LSTMSequence(Function):
             from brickwork.kernels.recurrent_kernels import lstm_backward
 
             dz_all, dh_next, dc = lstm_backward(a, up, c0, cs, tcs, masks, rdrop, grads_to_time_major(g_hs),
-                                                g_h, g_c, self.truncate, self.coupled)
-            return self._weight_grads(xp, dz_all, dh_next, dc, None)   # no peepholes: C_{t-1} not needed
+                                                g_h, g_c, self.truncate, self.coupled, pp,
+                                                need_dh0=self.needs_input_grad[1])
+            c_prev = None if pp is None else xp.concatenate([c0[None], cs[:-1]])   # for δP only
+            return self._weight_grads(xp, dz_all, dh_next, dc, c_prev)
         c_prev = xp.concatenate([c0[None], cs[:-1]])
         # ---- everything independent of the recursion, for all steps at once
         o = a[:, :, :units]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from brickwork.backend import get_array_module
 from brickwork.engine.function import Function
 from brickwork.functions.recurrent._common import (
@@ -31,6 +33,16 @@ class SimpleRNNSequence(Function):
         self.use_bias = use_bias
         self.act, self.dact = activation(activation_name)
         self.go_backwards, self.mask, self.rdrop, self.truncate = go_backwards, mask, rdrop, truncate
+        self.kernel_case = activation_name == "tanh"
+
+    def _use_kernel(self, x, *arrays) -> bool:
+        """Whether the compiled time loops (:mod:`brickwork.kernels`) handle this call."""
+        if not self.kernel_case or x.shape[1] == 0:
+            return False
+        from brickwork import kernels
+
+        # float64 tanh is a scalar libm call in the kernel: NumPy's loop wins unless asked for by name
+        return kernels.handles("recurrent", x, *arrays) and (x.dtype == np.float32 or kernels.chosen("recurrent"))
 
     def forward(self, x, h0, w, u, *rest):
         xp = get_array_module(x)
@@ -39,10 +51,19 @@ class SimpleRNNSequence(Function):
         units = u.shape[0]
         xs = time_major(x, self.go_backwards)
         a = (xs.reshape(t_len * n, -1) @ w).reshape(t_len, n, units)
-        if b is not None:
-            a += b
         masks = step_masks(self.mask, self.go_backwards, x.dtype)
         rdrop = None if self.rdrop is None else xp.asarray(self.rdrop, x.dtype)
+        self.shapes = (x.shape, b is not None)
+        self.compiled = self._use_kernel(x, h0, u, a, b, rdrop)
+        if self.compiled:                        # brickwork[fast]: the same loop, each step one product + one pass
+            from brickwork.kernels.recurrent_kernels import simple_rnn_forward
+
+            rdrop = None if rdrop is None else xp.ascontiguousarray(rdrop)
+            hs, hprev = simple_rnn_forward(a, u, b, h0, masks, rdrop)     # adds the bias
+            self.saved = (xs, w, u, a, hprev, masks, rdrop)
+            return outputs_to_batch_major(hs), hs[-1].copy()
+        if b is not None:                        # the NumPy reference loop
+            a += b
         hs = xp.empty((t_len, n, units), x.dtype)
         hprev = xp.empty((t_len, n, units), x.dtype)
         h = h0
@@ -56,7 +77,6 @@ class SimpleRNNSequence(Function):
             hs[t] = h_new
             h = hs[t]
         self.saved = (xs, w, u, a, hprev, masks, rdrop)
-        self.shapes = (x.shape, b is not None)
         return outputs_to_batch_major(hs), h.copy()
 
     def backward(self, g_hs, g_h):
@@ -67,7 +87,14 @@ class SimpleRNNSequence(Function):
         da = xp.empty_like(a)
         dhs = grads_to_time_major(g_hs)
         dh_next = g_h.copy()
-        for t in range(t_len - 1, -1, -1):
+        numpy_steps = t_len
+        if self.compiled:                        # brickwork[fast]: the BPTT loop compiled, then the GEMMs below
+            from brickwork.kernels.recurrent_kernels import simple_rnn_backward
+
+            da, dh_next = simple_rnn_backward(a, u, masks, rdrop, dhs, g_h, self.truncate,
+                                              need_dh0=self.needs_input_grad[1])
+            numpy_steps = 0
+        for t in range(numpy_steps - 1, -1, -1):
             dh = dhs[t] + dh_next
             m = masks[t] if masks is not None else None
             if m is not None:

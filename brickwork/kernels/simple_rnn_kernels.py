@@ -1,0 +1,84 @@
+"""The compiled whole-sequence loops of the simple RNN node (numba): forward and BPTT backward.
+
+The formulas are those of :class:`~brickwork.functions.recurrent.SimpleRNNSequence`'s
+docstring with φ = tanh: each step is one BLAS product added straight into the step's
+pre-activations (:func:`~brickwork.kernels.gemm_kernels.gemm`), then one loop over
+``(batch, unit)`` that adds the bias, applies tanh and the mask.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from brickwork.kernels.gemm_kernels import gemm
+from brickwork.kernels.tanh_kernels import OPTIONS, _tanh
+
+
+@njit(**OPTIONS)
+def _simple_rnn_forward(a, u, bias, h0, masks, has_mask, rdrop, has_rdrop, hs, hprev):  # pragma: no cover
+    """Whole forward loop: ``a`` (T, N, U) = x W becomes tanh(x W + h U + b) in place; writes ``h_t`` and
+    ``h_{t-1}`` of every step."""
+    t_len, n, units = a.shape
+    hr = np.empty((n, units), a.dtype)
+    one = a.dtype.type(1.0)
+    for t in range(t_len):
+        hp = h0 if t == 0 else hs[t - 1]
+        hprev[t] = hp
+        z = a[t]
+        if has_rdrop:
+            for b in range(n):
+                hrb, hpb, rdb = hr[b], hp[b], rdrop[b]
+                for j in range(units):
+                    hrb[j] = hpb[j] * rdb[j]
+            gemm(hr, u, z, True)
+        else:
+            gemm(hp, u, z, True)
+        for b in range(n):
+            zb, hb, hpb = z[b], hs[t, b], hp[b]
+            for j in range(units):
+                zb[j] = _tanh(zb[j] + bias[j])
+            if has_mask:
+                mb = masks[t, b, 0]
+                for j in range(units):
+                    hb[j] = mb * zb[j] + (one - mb) * hpb[j]
+            else:
+                for j in range(units):
+                    hb[j] = zb[j]
+
+
+@njit(**OPTIONS)
+def _simple_rnn_backward(y, ut, masks, has_mask, rdrop, has_rdrop, dhs, g_h, truncate, need_dh0,
+                         da):  # pragma: no cover
+    """Whole BPTT loop over the activated ``y`` (T, N, U): writes δa = δh (1 - y²) of every step into ``da``;
+    returns δh_0. ``ut`` is Uᵀ, contiguous."""
+    t_len, n, units = y.shape
+    one = y.dtype.type(1.0)
+    rec = g_h.copy()                       # δh arriving from step t+1
+    keep = np.zeros_like(rec)              # δh carried past a masked step
+    use_rdrop = False
+    for t in range(t_len - 1, -1, -1):
+        for b in range(n):
+            mb = masks[t, b, 0] if has_mask else one
+            recb, keepb, dhtb, rdb, yb, dab = rec[b], keep[b], dhs[t, b], rdrop[b], y[t, b], da[t, b]
+            for j in range(units):
+                dab[j] = dhtb[j] + (recb[j] * rdb[j] if use_rdrop else recb[j]) + keepb[j]
+            if has_mask:
+                for j in range(units):
+                    keepb[j] = dab[j] * (one - mb)
+            for j in range(units):
+                dab[j] = dab[j] * mb * (one - yb[j] * yb[j])
+        if truncate > 0 and t > 0 and t % truncate == 0:
+            rec[:] = 0
+            keep[:] = 0
+            use_rdrop = False
+        elif t > 0 or need_dh0:
+            gemm(da[t], ut, rec, False)
+            use_rdrop = has_rdrop
+        else:
+            rec[:] = 0
+            keep[:] = 0
+            use_rdrop = False
+    if use_rdrop:
+        rec *= rdrop
+    return rec + keep
