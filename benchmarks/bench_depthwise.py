@@ -17,6 +17,10 @@ Usage::
     python benchmarks/bench_depthwise.py --threads 2   # one thread count
     python benchmarks/bench_depthwise.py --kernels off # without the compiled kernels (the NumPy reference)
     python benchmarks/bench_depthwise.py --grouped 0   # skip the Conv2D groups=4 reference case
+    python benchmarks/bench_depthwise.py --parts 1     # also the DepthwiseConv2D step part by part
+
+``--parts 1`` times the pieces of the DepthwiseConv2D step on their own (the primitive's forward with the
+bias, the input gradient alone, the kernel and bias gradients alone) beside PyTorch's forward and backward.
 """
 
 from __future__ import annotations
@@ -80,6 +84,36 @@ def bench(args) -> None:
               f"{times['pytorch'] * 1e3:.1f} ms, ratio {times['brickwork'] / times['pytorch']:.2f}", flush=True)
         report(f"{case} 3x3 train step, ({n}, {s}, {s}, {c})", args.threads, times["brickwork"] * 1e3,
                times["pytorch"] * 1e3, "PyTorch", "ms")
+    if args.parts:
+        parts(args, x, gy, ours["DepthwiseConv2D"], tx, tgy, theirs["DepthwiseConv2D"])
+
+
+def parts(args, x, gy, layer, tx, tgy, module) -> None:
+    """Print the DepthwiseConv2D step's pieces, brickwork's primitive and PyTorch's module alternating."""
+    import torch
+
+    from brickwork.functions.depthwise import DepthwiseConv2D
+
+    w, b = layer.kernel.numpy(), layer.bias.numpy()
+
+    def ours(needs):
+        fn = DepthwiseConv2D(pads=((1, 1), (1, 1)))
+        fn.needs_input_grad = needs
+        fn.forward(x, w, b)
+        return fn
+
+    forward_only = ours((False, False, False))
+    input_grad, kernel_grad = ours((True, False, False)), ours((False, True, True))
+    ty = module(tx)
+    runs = {"brickwork forward (+ bias)": lambda: forward_only.forward(x, w, b),
+            "brickwork input gradient": lambda: input_grad.backward(gy),
+            "brickwork kernel + bias gradients": lambda: kernel_grad.backward(gy),
+            "pytorch forward": lambda: module(tx),
+            "pytorch backward (all three)": lambda: torch.autograd.grad(ty, (tx, *module.parameters()), tgy,
+                                                                        retain_graph=True)}
+    times = alternate(runs, repeats=args.repeats, steps=args.steps, warmup=2)
+    for name, seconds in times.items():
+        print(f"  part, {args.threads} thread(s): {name:36s} {seconds * 1e3:7.2f} ms", flush=True)
 
 
 def table(args) -> None:
@@ -89,7 +123,7 @@ def table(args) -> None:
         command = [sys.executable, os.path.abspath(__file__), "--threads", str(threads), "--kernels", args.kernels,
                    "--repeats", str(args.repeats), "--steps", str(args.steps), "--batch", str(args.batch),
                    "--size", str(args.size), "--channels", str(args.channels),
-                   "--grouped", str(args.grouped)]
+                   "--grouped", str(args.grouped), "--parts", str(args.parts)]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         sys.stdout.write(done.stdout)
         if done.returncode != 0:
@@ -103,7 +137,7 @@ def table(args) -> None:
 
 def main() -> None:
     single = "--threads" in sys.argv
-    args = parse_and_pin(repeats=7, steps=2, batch=8, size=88, channels=64, grouped=1)
+    args = parse_and_pin(repeats=7, steps=2, batch=8, size=88, channels=64, grouped=1, parts=0)
     if single:
         bench(args)
     else:

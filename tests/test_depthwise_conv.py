@@ -27,6 +27,8 @@ GEOMETRIES = [
     ((3, 3), (1, 1), (2, 2), ((2, 2), (2, 2)), 1),
     ((5, 5), (1, 1), (1, 1), ((2, 2), (2, 2)), 2),
     ((1, 1), (1, 1), (1, 1), ((0, 0), (0, 0)), 1),
+    ((3, 3), (2, 1), (1, 2), ((1, 1), (2, 2)), 2),
+    ((2, 3), (1, 3), (1, 1), ((1, 0), (1, 1)), 1),
 ]
 
 
@@ -88,15 +90,16 @@ def test_numpy_reference_matches_torch(dtype, geo, relu):
 @needs_numba
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("geo", GEOMETRIES)
-def test_compiled_kernel_equals_numpy_reference(dtype, geo):
+@pytest.mark.parametrize("relu", [False, True])
+def test_compiled_kernel_equals_numpy_reference(dtype, geo, relu):
     k, s, d, pads, m = geo
     rng = np.random.default_rng(1)
     x, w, b = _inputs(rng, k, m, dtype, c=5, shape=(3, 9, 6))
     ho = (9 + sum(pads[0]) - ((k[0] - 1) * d[0] + 1)) // s[0] + 1
     wo = (6 + sum(pads[1]) - ((k[1] - 1) * d[1] + 1)) // s[1] + 1
     gy = rng.standard_normal((3, ho, wo, 5 * m)).astype(dtype)
-    ref = _run(x, w, b, s, pads, d, False, gy, on=False)
-    fast = _run(x, w, b, s, pads, d, False, gy, on=True)
+    ref = _run(x, w, b, s, pads, d, relu, gy, on=False)
+    fast = _run(x, w, b, s, pads, d, relu, gy, on=True)
     assert fast[-1] and not ref[-1]
     for name, a, e in zip(("output", "input gradient", "kernel gradient", "bias gradient"), fast[:4], ref[:4]):
         assert a.dtype == e.dtype
@@ -116,6 +119,122 @@ def test_compiled_kernel_weight_gradient_only():
         assert y.creator.compiled
         y.sum().backward()
     assert_close(wt.grad, tw.grad.numpy().transpose(2, 3, 1, 0).reshape(w.shape), np.float64)
+
+
+@needs_numba
+def test_compiled_kernel_bias_gradient_without_kernel_gradient():
+    """A constant kernel: the bias gradient (otherwise summed in the kernel-gradient pass) is still the sum
+    of the output gradient, and the input gradient that of PyTorch."""
+    rng = np.random.default_rng(7)
+    x, w, b = _inputs(rng, (3, 3), 1, np.float32, c=6)
+    ty, tx, _, tb = _torch_depthwise(x, w, b, (1, 1), ((1, 1), (1, 1)), (1, 1))
+    gy = rng.standard_normal(ty.shape).astype(np.float32)
+    ty.backward(torch.tensor(gy))
+    with kernels.use_kernels(True, families=("convolution",)):
+        xt, bt = bw.Tensor(x, requires_grad=True), bw.Tensor(b, requires_grad=True)
+        y = F.depthwise_conv2d(xt, w, bt, pads=((1, 1), (1, 1)))
+        assert y.creator.compiled
+        y.backward(np.moveaxis(gy, 1, -1).copy())
+    assert_close(xt.grad, _nhwc(tx.grad), np.float32, "input gradient")
+    assert_close(bt.grad, tb.grad, np.float32, "bias gradient")
+
+
+def _blas_limit(n):
+    """``threadpoolctl``'s limit on the BLAS threads (what the compiled kernels follow)."""
+    return pytest.importorskip("threadpoolctl").threadpool_limits(n, user_api="blas")
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geo", [GEOMETRIES[0], GEOMETRIES[1], GEOMETRIES[8]])
+def test_compiled_kernel_same_values_on_one_and_two_threads(dtype, geo):
+    """The rows are split over the threads and the kernel gradient is summed in blocks fixed by the shape
+    alone, so 1 and 2 threads give bit-identical outputs and gradients (and those equal the reference)."""
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba runs one thread here")
+    k, s, d, pads, m = geo
+    rng = np.random.default_rng(8)
+    x, w, b = _inputs(rng, k, m, dtype, c=37, shape=(3, 21, 19))     # channels past a SIMD register
+    ho = (21 + sum(pads[0]) - ((k[0] - 1) * d[0] + 1)) // s[0] + 1
+    wo = (19 + sum(pads[1]) - ((k[1] - 1) * d[1] + 1)) // s[1] + 1
+    gy = rng.standard_normal((3, ho, wo, 37 * m)).astype(dtype)
+    from brickwork.kernels.conv_kernels import kernel_threads
+
+    results = {}
+    for threads in (1, 2):
+        with _blas_limit(threads):
+            assert kernel_threads() == threads
+            results[threads] = _run(x, w, b, s, pads, d, False, gy, on=True)
+    ref = _run(x, w, b, s, pads, d, False, gy, on=False)
+    for name, one, two, e in zip(("output", "input gradient", "kernel gradient", "bias gradient"), results[1][:4],
+                                 results[2][:4], ref[:4]):
+        np.testing.assert_array_equal(one, two, err_msg=name)
+        assert_close(two, e, dtype, name)
+
+
+@needs_numba
+def test_kernel_threads_follow_brickwork_thread_count():
+    """``brickwork.config.set_num_threads(n)`` sets the BLAS threads; the compiled kernels use as many."""
+    import numba
+
+    pytest.importorskip("threadpoolctl")
+    from brickwork.kernels.conv_kernels import kernel_threads
+
+    before = bw.config.get_num_threads()
+    try:
+        bw.config.set_num_threads(1)
+        assert kernel_threads() == 1
+        bw.config.set_num_threads(2)
+        assert kernel_threads() == min(2, numba.config.NUMBA_NUM_THREADS)
+    finally:
+        bw.config.set_num_threads(before)
+
+
+@needs_numba
+def test_compiled_kernels_leave_pytorch_threads_alone():
+    """The kernels run on numba's workqueue layer: on its default OpenMP layer, numba's thread count was
+    PyTorch's too (a 1-thread PyTorch became a 2-thread one after the first kernel call)."""
+    import os
+
+    import numba
+
+    if "NUMBA_THREADING_LAYER" in os.environ:
+        pytest.skip("the threading layer is chosen by NUMBA_THREADING_LAYER")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with _blas_limit(2), kernels.use_kernels(True, families=("convolution",)):
+            y = F.depthwise_conv2d(bw.Tensor(np.ones((1, 6, 6, 3), np.float32), requires_grad=True),
+                                   np.ones((3, 3, 3, 1), np.float32))
+        assert y.creator.compiled
+        assert numba.threading_layer() == "workqueue"
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+@needs_numba
+def test_compiled_kernel_from_two_python_threads():
+    """Calls from two Python threads at once take turns (numba's workqueue layer allows one at a time) and
+    each gets its own right answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(9)
+    cases = [_inputs(rng, (3, 3), 1, np.float32, c=8, shape=(2, 12, 12)) for _ in range(4)]
+    pads = ((1, 1), (1, 1))
+
+    def conv(case):
+        x, w, b = case
+        return F.depthwise_conv2d(x, w, b, pads=pads).data
+
+    with kernels.use_kernels(True, families=("convolution",)):
+        with ThreadPoolExecutor(2) as pool:
+            got = list(pool.map(conv, cases * 3))
+    for (x, w, b), y in zip(cases * 3, got):
+        ty = _torch_depthwise(x, w, b, (1, 1), pads, (1, 1))[0]
+        assert_close(y, _nhwc(ty), np.float32)
 
 
 @pytest.mark.parametrize("geo", GEOMETRIES[:4])

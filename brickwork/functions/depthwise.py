@@ -113,14 +113,15 @@ class DepthwiseConv2D(Function):
             from brickwork.kernels.conv_kernels import depthwise_forward
 
             self.x = x
-            y = depthwise_forward(x, w4, b, self.strides, self.pads, self.dilation, (ho, wo))
+            y = depthwise_forward(x, w4, b, self.strides, self.pads, self.dilation, (ho, wo), self.relu)
         else:
             self.x_pad = pad_nhwc(x, self.pads)
             y = self._forward_numpy(self.x_pad, w4)
             if b is not None:            # the bias repeated across the width: one contiguous pass
                 y.reshape(n * ho, wo * c * m)[...] += xp.tile(b, wo)
+            if self.relu:
+                xp.maximum(y, 0, out=y)
         if self.relu:
-            xp.maximum(y, 0, out=y)
             self.y = y
         return y
 
@@ -152,19 +153,19 @@ class DepthwiseConv2D(Function):
         if self.relu:
             gy = gy * (self.y > 0)
         want_x, want_w = self.needs_input_grad[0], self.needs_input_grad[1]
-        if self.compiled:
+        want_b = len(self.needs_input_grad) == 3 and self.needs_input_grad[2]
+        if self.compiled:                # the bias gradient summed in the kernel-gradient pass
             from brickwork.kernels.conv_kernels import depthwise_backward
 
-            gx, gw4 = depthwise_backward(self.x, self.w4, gy, self.strides, self.pads, self.dilation, want_x,
-                                         want_w)
+            gx, gw4, gb = depthwise_backward(self.x, self.w4, gy, self.strides, self.pads, self.dilation, want_x,
+                                             want_w, want_b)
         else:
             gx_pad, gw4 = self._backward_numpy(gy, want_x, want_w)
             gx = crop_nhwc(gx_pad, self.pads) if want_x else None
+            gb = gy.reshape(n * ho, wo * cm).sum(axis=0).reshape(wo, cm).sum(axis=0) if want_b else None
         gw = gw4.reshape(self.w_shape) if want_w else None
         if len(self.needs_input_grad) == 2:
             return gx, gw
-        gb = gy.reshape(n * ho, wo * cm).sum(axis=0).reshape(wo, cm).sum(axis=0) if self.needs_input_grad[2] \
-            else None
         return gx, gw, gb
 
     def _backward_numpy(self, gy: np.ndarray, want_x: bool, want_w: bool) -> tuple:

@@ -1,214 +1,256 @@
-"""Compiled depthwise convolution (numba): forward and backward in one loop over the output pixels each.
+"""Compiled depthwise convolution (numba): the forward, the input gradient and the kernel gradient.
 
 The NumPy reference, :class:`~brickwork.functions.depthwise.DepthwiseConv2D`, makes
 one pass over memory per kernel offset and operation (a multiply, then an add); the
-kernels below visit each output pixel once and do all :math:`k_h k_w` multiply-adds
-for its channels while the input rows it reads are in cache — the same sums
-(formulas in that class's docstring), in a different order of addition.
+kernels below visit each pixel once and do all :math:`k_h k_w` multiply-adds for its
+channels while the rows they read are in cache — the same sums (formulas in that
+class's docstring), in a different order of addition.
 
-Layouts: ``x (N, H, W, C)``, ``w (kh, kw, C, M)``, output and output gradient
-``(N, Ho, Wo, C * M)`` with channel ``c * M + m``; the zero padding ``(top, left)``
-is never materialised — taps that fall in it are skipped — so the input gradient
-comes out unpadded too. The bias is added as each output pixel is started. NumPy
-arrays of float32 or float64, C-contiguous; the weight gradient is summed in float64.
+* The innermost loop always runs over the channels, which are contiguous in NHWC, so
+  it compiles to SIMD multiply-adds (AVX-512 where the CPU has it). In the forward and
+  the input gradient the three taps of a 3-wide kernel row are summed in one channel
+  loop where all three fall inside the image, so the pixel being summed is loaded and
+  stored once per kernel row instead of once per tap.
+* The input gradient is a *gather*: each input pixel sums ``ȳ W`` over the output
+  pixels that read it, so the rows of ``x̄`` are independent — no scatter, no race.
+* The kernel gradient, and the bias gradient in the same pass, are summed per block of
+  output rows (fixed by the shape alone) into partials that are added in float64 at the
+  end — so the result is the same bit for bit whatever the number of threads.
+* Every loop over rows is a ``prange``: with ``parallel=True`` numba splits the rows
+  over :func:`kernel_threads` threads — NumPy's BLAS thread count in force, which
+  :func:`brickwork.config.set_num_threads` (and its ``'auto'`` policy on a busy machine)
+  sets. Unless ``NUMBA_THREADING_LAYER`` names another, numba's ``workqueue`` layer runs
+  them: numba's default, ``omp``, shares the process's GNU OpenMP runtime with PyTorch and
+  others, and setting its thread count changed PyTorch's (measured: a 1-thread PyTorch depthwise
+  step went from 52 to 108-190 ms once it had started). ``workqueue`` needs no OpenMP, never
+  spins, and is fork-safe; it must not be entered from two threads at once, so the kernels are
+  called one at a time.
+
+Layouts: ``x (N, H, W, C)``, ``w (kh, kw, C)`` (one filter per channel; a depth
+multiplier ``M > 1`` runs as ``M`` copies of each input channel, see
+:func:`depthwise_forward`), output and output gradient ``(N, Ho, Wo, C)``; the zero
+padding ``(top, left)`` is never materialised — taps that fall in it are skipped — so the
+input gradient comes out unpadded too. NumPy arrays of float32 or float64, C-contiguous.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+
+import numba
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange, set_num_threads
 
-_OPTIONS = dict(cache=True, fastmath=False, nogil=True)
+if numba.config.THREADING_LAYER == "default" and "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"      # see above: no effect once numba's threads are running
+
+_OPTIONS = dict(cache=True, fastmath=False, nogil=True, parallel=True)
+_BLOCK_PIXELS = 256        # output pixels (at least) per kernel-gradient partial
+_blas: dict = {"controller": None, "looked": False}
+_LOCK = threading.Lock()
 
 
 @njit(**_OPTIONS)
-def _forward(x, w, bias, sh, sw, dh, dw, pt, pl, y):  # pragma: no cover - compiled
-    """Any case: ``y[n, i, j, c M + m] = bias + Σ_ab x[n, i sh + a dh - pt, j sw + b dw - pl, c] w[a, b, c, m]``."""
-    n_img, ho, wo, _ = y.shape
-    _, h, wd, c_in = x.shape
-    kh, kw, _, mult = w.shape
-    for n in range(n_img):
-        for i in range(ho):
-            for j in range(wo):
-                out = y[n, i, j]
-                out[:] = bias
-                for a in range(kh):
-                    r = i * sh + a * dh - pt
-                    if r < 0 or r >= h:
+def _forward(x, w, bias, sh, sw, dh, dw, pt, pl, relu, y):  # pragma: no cover - compiled
+    """``y[n, i, j, c] = bias[c] + Σ_ab x[n, i sh + a dh - pt, j sw + b dw - pl, c] w[a, b, c]``, then
+    ``max(y, 0)`` when ``relu``; one output row per ``prange`` iteration."""
+    n_img, ho, wo, chans = y.shape
+    h, wd = x.shape[1], x.shape[2]
+    kh, kw = w.shape[0], w.shape[1]
+    for q in prange(n_img * ho):
+        n = q // ho
+        i = q - n * ho
+        for j in range(wo):
+            out = y[n, i, j]
+            for c in range(chans):
+                out[c] = bias[c]
+            col0 = j * sw - pl
+            for a in range(kh):
+                r = i * sh + a * dh - pt
+                if r < 0 or r >= h:
+                    continue
+                if kw == 3 and col0 >= 0 and col0 + 2 * dw < wd:     # a row of three taps: one pass
+                    p0, p1, p2 = x[n, r, col0], x[n, r, col0 + dw], x[n, r, col0 + 2 * dw]
+                    w0, w1, w2 = w[a, 0], w[a, 1], w[a, 2]
+                    for c in range(chans):
+                        out[c] += p0[c] * w0[c] + p1[c] * w1[c] + p2[c] * w2[c]
+                    continue
+                for b in range(kw):
+                    col = col0 + b * dw
+                    if col < 0 or col >= wd:
                         continue
-                    for b in range(kw):
-                        col = j * sw + b * dw - pl
-                        if col < 0 or col >= wd:
-                            continue
-                        pix = x[n, r, col]
-                        wab = w[a, b]
-                        for c in range(c_in):
-                            v = pix[c]
-                            for m in range(mult):
-                                out[c * mult + m] += v * wab[c, m]
+                    p0, w0 = x[n, r, col], w[a, b]
+                    for c in range(chans):
+                        out[c] += p0[c] * w0[c]
+            if relu:
+                for c in range(chans):
+                    if out[c] < 0:
+                        out[c] = 0
 
 
 @njit(**_OPTIONS)
-def _backward(x, w, gy, sh, sw, dh, dw, pt, pl, want_x, want_w, gx, gw):  # pragma: no cover - compiled
-    """Any case: ``gx`` (zeros on entry) gets ``Σ_m gy[..., c M + m] w[a, b, c, m]`` at every tap that
-    read ``x``, ``gw`` (float64, zeros on entry) the products ``x[tap] gy``."""
-    n_img, ho, wo, _ = gy.shape
-    _, h, wd, c_in = x.shape
-    kh, kw, _, mult = w.shape
-    part = np.zeros((kh, kw, c_in, mult), gy.dtype)     # one output row's sums, then added in float64
-    for n in range(n_img):
-        for i in range(ho):
-            part[:] = 0
+def _input_grad(gy, w, sh, sw, dh, dw, pt, pl, gx):  # pragma: no cover - compiled
+    """``gx[n, r, col, c] = Σ gy[n, i, j, c] w[a, b, c]`` over the taps with ``i sh + a dh - pt = r`` and
+    ``j sw + b dw - pl = col``: the gather form of the scatter, one input row per ``prange`` iteration."""
+    n_img, h, wd, chans = gx.shape
+    ho, wo = gy.shape[1], gy.shape[2]
+    kh, kw = w.shape[0], w.shape[1]
+    for q in prange(n_img * h):
+        n = q // h
+        r = q - n * h
+        for col in range(wd):
+            out = gx[n, r, col]
+            for c in range(chans):
+                out[c] = 0
+            u0 = col + pl                        # j sw + b dw for the tap b = 0
+            for a in range(kh):
+                t = r + pt - a * dh              # i sh
+                i = t // sh
+                if t < 0 or i * sh != t or i >= ho:
+                    continue
+                if kw == 3 and sw == 1 and u0 < wo and u0 - 2 * dw >= 0:     # three taps: one pass
+                    g0, g1, g2 = gy[n, i, u0], gy[n, i, u0 - dw], gy[n, i, u0 - 2 * dw]
+                    w0, w1, w2 = w[a, 0], w[a, 1], w[a, 2]
+                    for c in range(chans):
+                        out[c] += g0[c] * w0[c] + g1[c] * w1[c] + g2[c] * w2[c]
+                    continue
+                for b in range(kw):
+                    u = u0 - b * dw
+                    j = u // sw
+                    if u < 0 or j * sw != u or j >= wo:
+                        continue
+                    g0, w0 = gy[n, i, j], w[a, b]
+                    for c in range(chans):
+                        out[c] += g0[c] * w0[c]
+
+
+@njit(**_OPTIONS)
+def _weight_grad(x, gy, sh, sw, dh, dw, pt, pl, rows, want_b, parts, bias_parts):  # pragma: no cover - compiled
+    """``parts[k, a, b, c]`` (zeros on entry) gets ``Σ x[n, i sh + a dh - pt, j sw + b dw - pl, c] gy[n, i, j, c]``
+    over block ``k``'s output rows (``rows`` rows of one image), ``bias_parts[k, c]`` the sum of ``gy``."""
+    n_img, ho, wo, chans = gy.shape
+    h, wd = x.shape[1], x.shape[2]
+    kh, kw = parts.shape[1], parts.shape[2]
+    per_image = (ho + rows - 1) // rows
+    for k in prange(n_img * per_image):
+        n = k // per_image
+        i0 = (k - n * per_image) * rows
+        for i in range(i0, min(i0 + rows, ho)):
             for j in range(wo):
                 g = gy[n, i, j]
+                if want_b:
+                    gb = bias_parts[k]
+                    for c in range(chans):
+                        gb[c] += g[c]
+                col0 = j * sw - pl
                 for a in range(kh):
                     r = i * sh + a * dh - pt
                     if r < 0 or r >= h:
                         continue
                     for b in range(kw):
-                        col = j * sw + b * dw - pl
+                        col = col0 + b * dw
                         if col < 0 or col >= wd:
                             continue
-                        pix = x[n, r, col]
-                        wab = w[a, b]
-                        for c in range(c_in):
-                            s = 0.0
-                            v = pix[c]
-                            for m in range(mult):
-                                gv = g[c * mult + m]
-                                s += gv * wab[c, m]
-                                part[a, b, c, m] += v * gv
-                            if want_x:
-                                gx[n, r, col, c] += s
-            if want_w:
-                gw += part
+                        p0, s0 = x[n, r, col], parts[k, a, b]
+                        for c in range(chans):
+                            s0[c] += p0[c] * g[c]
 
 
-@njit(**_OPTIONS)
-def _columns(j_count, wd, b, dw, pl):  # pragma: no cover - compiled
-    """The output columns ``[j0, j1)`` whose tap ``b`` reads a real input column (width stride 1)."""
-    return max(0, pl - b * dw), min(j_count, wd + pl - b * dw)
+def kernel_threads() -> int:
+    """Threads for the parallel kernels: NumPy's BLAS thread count in force (what
+    :func:`brickwork.config.set_num_threads` and its ``'auto'`` policy set, read through
+    ``threadpoolctl``), at most numba's own limit; numba's limit without ``threadpoolctl``."""
+    if not _blas["looked"]:
+        _blas["looked"] = True
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            pass
+        else:
+            found = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+            ours = [lib for lib in found if "numpy" in str(lib.filepath).lower()]
+            _blas["controller"] = (ours or found or [None])[0]
+    limit = numba.config.NUMBA_NUM_THREADS
+    controller = _blas["controller"]
+    if controller is None:
+        return limit
+    return max(1, min(limit, controller.num_threads))
 
 
-@njit(**_OPTIONS)
-def _forward_rows(x_rows, spread, bias_row, sh, dh, dw, pt, pl, c_in, wd, y_rows):  # pragma: no cover - compiled
-    """Multiplier 1, width stride 1, on rows ``x_rows (N, H, W C)`` and ``y_rows (N, Ho, Wo C)``: each
-    output row is ``bias + Σ_ab`` a slice of input row ``i sh + a dh - pt`` times ``spread[a, b]`` (the
-    weights repeated across the width) — one long vectorisable loop per kernel offset."""
-    n_img, ho, length = y_rows.shape
-    kh, kw, _ = spread.shape
-    h = x_rows.shape[1]
-    for n in range(n_img):
-        for i in range(ho):
-            out = y_rows[n, i]
-            out[:] = bias_row
-            for a in range(kh):
-                r = i * sh + a * dh - pt
-                if r < 0 or r >= h:
-                    continue
-                row = x_rows[n, r]
-                for b in range(kw):
-                    j0, j1 = _columns(length // c_in, wd, b, dw, pl)
-                    size = (j1 - j0) * c_in
-                    if size <= 0:
-                        continue
-                    start = (j0 + b * dw - pl) * c_in
-                    src = row[start:start + size]                  # slices: no negative-index checks inside
-                    dst = out[j0 * c_in:j0 * c_in + size]
-                    wab = spread[a, b, j0 * c_in:j0 * c_in + size]
-                    for t in range(size):
-                        dst[t] += src[t] * wab[t]
+def _run(kernel, *args) -> None:
+    """Call ``kernel`` on :func:`kernel_threads` threads, one call at a time: numba's workqueue threading
+    layer must not be entered from two threads at once, and each call uses all the threads anyway.
+    (numba's thread count belongs to the calling thread; it is restored after.)"""
+    with _LOCK:
+        before, wanted = get_num_threads(), kernel_threads()
+        if wanted != before:
+            set_num_threads(wanted)
+        try:
+            kernel(*args)
+        finally:
+            if wanted != before:
+                set_num_threads(before)
 
 
-@njit(**_OPTIONS)
-def _backward_rows(x_rows, spread, g_rows, sh, dh, dw, pt, pl, c_in, want_x, want_w, gx_rows,
-                   gw_rows):  # pragma: no cover - compiled
-    """Multiplier 1, width stride 1, by rows as :func:`_forward_rows`: ``gx_rows`` (zeros on entry) gets
-    ``g_rows[n, i] * spread[a, b]`` added where each offset read, ``gw_rows[a, b]`` (float64, zeros on
-    entry, still to be summed over the width) the products of those input slices and ``g_rows[n, i]``."""
-    n_img, ho, length = g_rows.shape
-    kh, kw, _ = spread.shape
-    h, wide = x_rows.shape[1], x_rows.shape[2]
-    part = np.zeros((kh, kw, length), g_rows.dtype)        # one image's sums, then added in float64
-    for n in range(n_img):
-        part[:] = 0
-        for i in range(ho):
-            g = g_rows[n, i]
-            for a in range(kh):
-                r = i * sh + a * dh - pt
-                if r < 0 or r >= h:
-                    continue
-                for b in range(kw):
-                    j0, j1 = _columns(length // c_in, wide // c_in, b, dw, pl)
-                    size = (j1 - j0) * c_in
-                    if size <= 0:
-                        continue
-                    start = (j0 + b * dw - pl) * c_in
-                    gs = g[j0 * c_in:j0 * c_in + size]
-                    dst = gx_rows[n, r, start:start + size]
-                    wab = spread[a, b, j0 * c_in:j0 * c_in + size]
-                    src = x_rows[n, r, start:start + size]
-                    pab = part[a, b, j0 * c_in:j0 * c_in + size]
-                    if want_x and want_w:                   # one pass over the slice for both
-                        for t in range(size):
-                            dst[t] += gs[t] * wab[t]
-                            pab[t] += src[t] * gs[t]
-                    elif want_x:
-                        for t in range(size):
-                            dst[t] += gs[t] * wab[t]
-                    elif want_w:
-                        for t in range(size):
-                            pab[t] += src[t] * gs[t]
-        if want_w:
-            gw_rows += part
+def _per_channel(x: np.ndarray, w4: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` with each channel repeated ``M`` times and ``w4 (kh, kw, C, M)`` as ``(kh, kw, C M)``: the
+    depth-multiplier-``M`` convolution is then the multiplier-1 one on ``C M`` channels."""
+    kh, kw, c, m = w4.shape
+    x = np.ascontiguousarray(x) if m == 1 else np.repeat(x, m, axis=3)
+    return x, np.ascontiguousarray(w4.reshape(kh, kw, c * m), x.dtype)
 
 
-def _spread(w4: np.ndarray, wo: int, dtype: np.dtype) -> np.ndarray:
-    """``(kh, kw, Wo * C)``: multiplier-1 weights repeated across the output width."""
-    kh, kw, c, _ = w4.shape
-    return np.ascontiguousarray(np.broadcast_to(w4.reshape(kh, kw, 1, c), (kh, kw, wo, c)), dtype).reshape(
-        kh, kw, wo * c)
+def _geometry(strides: tuple[int, int], pads: tuple[tuple[int, int], tuple[int, int]],
+              dilation: tuple[int, int]) -> tuple[int, ...]:
+    (pt, _), (pl, _) = pads
+    return int(strides[0]), int(strides[1]), int(dilation[0]), int(dilation[1]), int(pt), int(pl)
 
 
 def depthwise_forward(x: np.ndarray, w4: np.ndarray, bias: np.ndarray | None, strides: tuple[int, int],
                       pads: tuple[tuple[int, int], tuple[int, int]], dilation: tuple[int, int],
-                      out_hw: tuple[int, int]) -> np.ndarray:
-    """The depthwise convolution ``(N, Ho, Wo, C * M)`` of ``x`` zero-padded by ``pads``, plus ``bias``."""
-    n, h, wd, c = x.shape
-    m = w4.shape[3]
-    ho, wo = out_hw
-    x = np.ascontiguousarray(x)
-    w4 = np.ascontiguousarray(w4, x.dtype)
-    bias = np.zeros(c * m, x.dtype) if bias is None else np.ascontiguousarray(bias, x.dtype)
-    y = np.empty((n, ho, wo, c * m), x.dtype)
-    (pt, _), (pl, _) = pads
-    if m == 1 and strides[1] == 1:
-        _forward_rows(x.reshape(n, h, wd * c), _spread(w4, wo, x.dtype), np.tile(bias, wo), strides[0],
-                      dilation[0], dilation[1], pt, pl, c, wd, y.reshape(n, ho, wo * c))
-    else:
-        _forward(x, w4, bias, strides[0], strides[1], dilation[0], dilation[1], pt, pl, y)
+                      out_hw: tuple[int, int], relu: bool = False) -> np.ndarray:
+    """The depthwise convolution ``(N, Ho, Wo, C * M)`` of ``x`` zero-padded by ``pads``, plus ``bias``
+    (then ``max(·, 0)`` when ``relu``); ``w4`` is ``(kh, kw, C, M)``."""
+    n = x.shape[0]
+    xs, w = _per_channel(x, w4)
+    cm = w.shape[2]
+    bias = np.zeros(cm, xs.dtype) if bias is None else np.ascontiguousarray(bias, xs.dtype)
+    y = np.empty((n, out_hw[0], out_hw[1], cm), xs.dtype)
+    _run(_forward, xs, w, bias, *_geometry(strides, pads, dilation), bool(relu), y)
     return y
 
 
 def depthwise_backward(x: np.ndarray, w4: np.ndarray, gy: np.ndarray, strides: tuple[int, int],
                        pads: tuple[tuple[int, int], tuple[int, int]], dilation: tuple[int, int], want_x: bool,
-                       want_w: bool) -> tuple:
-    """``(gradient of x or None, gradient of w4 or None)`` for the output gradient ``gy``."""
+                       want_w: bool, want_b: bool = False) -> tuple:
+    """``(gradient of x, of w4, of the bias)`` for the output gradient ``gy``, each None when not wanted."""
     n, h, wd, c = x.shape
     kh, kw, _, m = w4.shape
-    _, ho, wo, _ = gy.shape
-    x = np.ascontiguousarray(x, gy.dtype)
-    w4 = np.ascontiguousarray(w4, gy.dtype)
+    _, ho, wo, cm = gy.shape
     gy = np.ascontiguousarray(gy)
-    gx = np.zeros(x.shape, gy.dtype)          # calloc: untouched (free) when not wanted
-    (pt, _), (pl, _) = pads
-    if m == 1 and strides[1] == 1:
-        gw_rows = np.zeros((kh, kw, wo * c), np.float64)
-        _backward_rows(x.reshape(n, h, wd * c), _spread(w4, wo, gy.dtype), gy.reshape(n, ho, wo * c), strides[0],
-                       dilation[0], dilation[1], pt, pl, c, want_x, want_w, gx.reshape(gx.shape[0], gx.shape[1], -1),
-                       gw_rows)
-        gw = gw_rows.reshape(kh, kw, wo, c).sum(axis=2).reshape(w4.shape)
-    else:
-        gw = np.zeros(w4.shape, np.float64)
-        _backward(x, w4, gy, strides[0], strides[1], dilation[0], dilation[1], pt, pl, want_x, want_w, gx, gw)
-    return (gx if want_x else None), (gw.astype(gy.dtype) if want_w else None)
+    geometry = _geometry(strides, pads, dilation)
+    gx = gw = gb = None
+    if want_x:
+        w = np.ascontiguousarray(w4.reshape(kh, kw, cm), gy.dtype)
+        gxs = np.empty((n, h, wd, cm), gy.dtype)
+        _run(_input_grad, gy, w, *geometry, gxs)
+        gx = gxs
+        if m > 1:                          # the M copies' gradients added (slices: a sum over a last axis
+            per_m = gxs.reshape(n, h, wd, c, m)      # of 2 or 3 is many times slower in NumPy)
+            gx = per_m[..., 0].copy()
+            for k in range(1, m):
+                gx += per_m[..., k]
+    if want_w:
+        xs = _per_channel(x.astype(gy.dtype, copy=False), w4)[0]
+        rows = -(-_BLOCK_PIXELS // wo)                 # output rows per partial: the same for any thread count
+        blocks = n * -(-ho // rows)
+        parts = np.zeros((blocks, kh, kw, cm), gy.dtype)
+        bias_parts = np.zeros((blocks if want_b else 1, cm), gy.dtype)
+        _run(_weight_grad, xs, gy, *geometry, rows, want_b, parts, bias_parts)
+        gw = parts.sum(axis=0, dtype=np.float64).astype(gy.dtype).reshape(w4.shape)
+        if want_b:
+            gb = bias_parts.sum(axis=0, dtype=np.float64).astype(gy.dtype)
+    elif want_b:
+        gb = gy.reshape(n * ho, wo * cm).sum(axis=0).reshape(wo, cm).sum(axis=0)
+    return gx, gw, gb
