@@ -79,6 +79,13 @@ CASES = [
 @pytest.mark.parametrize("initial", [False, True])
 @pytest.mark.parametrize("kind,options", CASES)
 def test_layer_with_kernels_equals_numpy(kind, options, dtype, masked, initial):
+    compare_layer_with_and_without_kernels(kind, options, dtype, masked, initial)
+
+
+def compare_layer_with_and_without_kernels(kind, options, dtype, masked, initial, kernel_ran=None):
+    """A ``kind`` layer (``options``) on random data — a padding mask and initial states when asked — with the
+    kernels and without: outputs and every gradient equal. ``kernel_ran()`` (if given) is asserted right after
+    the run with the kernels."""
     rng = np.random.default_rng(hash((kind, str(options), dtype, masked, initial)) % 2 ** 32)
     n, t, d, units = 4, 7, 3, 5
     x = rng.standard_normal((n, t, d)).astype(dtype)
@@ -95,6 +102,8 @@ def test_layer_with_kernels_equals_numpy(kind, options, dtype, masked, initial):
         return getattr(layers, kind)(units, dtype=dtype, **options)
 
     outs_on, grads_on = _layer_run(make, x, mask, states, True, 5)
+    if kernel_ran is not None:
+        assert kernel_ran(), "the kernel did not run"
     outs_off, grads_off = _layer_run(make, x, mask, states, False, 5)
     assert len(outs_on) == len(outs_off) and len(grads_on) == len(grads_off)
     for k, (a, b) in enumerate(zip(outs_on, outs_off)):

@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import assert_close
-from test_kernels_recurrent import _layer_run
+from test_kernels_recurrent import compare_layer_with_and_without_kernels
 
 import brickwork as bw
-from brickwork import kernels, layers
+from brickwork import kernels
 from brickwork.functions.recurrent import LSTMSequence, SimpleRNNSequence
 
 needs_numba = pytest.mark.skipif(not kernels.available(), reason="numba (the fast extra) is not installed")
@@ -78,29 +78,7 @@ def test_layer_with_kernels_equals_numpy(kind, options, dtype, masked, initial, 
     calls = []
     real = getattr(recurrent_kernels, name)
     monkeypatch.setattr(recurrent_kernels, name, lambda *args: calls.append(1) or real(*args))
-    rng = np.random.default_rng(hash((kind, str(options), dtype, masked, initial)) % 2 ** 32)
-    n, t, d, units = 4, 7, 3, 5
-    x = rng.standard_normal((n, t, d)).astype(dtype)
-    mask = None
-    if masked:
-        mask = np.arange(t)[None, :] < rng.integers(1, t + 1, n)[:, None]
-        if options.get("go_backwards"):
-            mask = mask[:, ::-1].copy()
-    states = None
-    if initial:
-        states = [rng.standard_normal((n, units)).astype(dtype) for _ in range(2 if kind == "LSTM" else 1)]
-
-    def make():
-        return getattr(layers, kind)(units, dtype=dtype, **options)
-
-    outs_on, grads_on = _layer_run(make, x, mask, states, True, 5)
-    assert calls, "the kernel did not run"
-    outs_off, grads_off = _layer_run(make, x, mask, states, False, 5)
-    assert len(outs_on) == len(outs_off) and len(grads_on) == len(grads_off)
-    for k, (a, b) in enumerate(zip(outs_on, outs_off)):
-        assert_close(a, b, np.dtype(dtype), what=f"{kind} output #{k}")
-    for k, (a, b) in enumerate(zip(grads_on, grads_off)):
-        assert_close(a, b, np.dtype(dtype), what=f"{kind} gradient #{k}")
+    compare_layer_with_and_without_kernels(kind, options, dtype, masked, initial, kernel_ran=lambda: bool(calls))
 
 
 # ------------------------------------------------------------------------------------------- nodes
