@@ -49,3 +49,17 @@ def gemm(a, b, c, accumulate):  # pragma: no cover
                      scalars[1:].ctypes, c.ctypes, ldc)
     if status != 0:
         raise RuntimeError("brickwork.kernels.gemm: SciPy's BLAS gemm could not be called")
+
+
+@njit(cache=True, nogil=True)
+def state_product(h, u, out, accumulate, rdrop, has_rdrop, scratch):  # pragma: no cover
+    """A recurrent step's product ``out (+)= (h ∘ rdrop) U`` — ``h U`` when ``has_rdrop`` is False —
+    with the recurrent-dropout mask applied into ``scratch`` (N, units), never into ``h``."""
+    if has_rdrop:
+        for b in range(h.shape[0]):
+            sb, hb, rb = scratch[b], h[b], rdrop[b]
+            for j in range(h.shape[1]):
+                sb[j] = hb[j] * rb[j]
+        gemm(scratch, u, out, accumulate)
+    else:
+        gemm(h, u, out, accumulate)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from brickwork.kernels.gemm_kernels import state_product
 from brickwork.kernels.tanh_kernels import OPTIONS, _tanh
 
 
@@ -26,14 +27,7 @@ def _gru_forward(a, u, h0, b_rec, masks, has_mask, rdrop, has_rdrop, hs, hprev, 
     b_zr, b_h = b_rec[:2 * units], b_rec[2 * units:]
     for t in range(t_len):
         hp = h0 if t == 0 else hs[t - 1]
-        if has_rdrop:
-            for b in range(n):
-                hrb, hpb, rdb = hr[b], hp[b], rdrop[b]
-                for j in range(units):
-                    hrb[j] = hpb[j] * rdb[j]
-            np.dot(hr, u, hu)
-        else:
-            np.dot(hp, u, hu)
+        state_product(hp, u, hu, False, rdrop, has_rdrop, hr)  # hu = (h * dropout) U
         for b in range(n):
             ab, hub = a[t, b], hu[b]
             a_zr, hu_zr = ab[:2 * units], hub[:2 * units]

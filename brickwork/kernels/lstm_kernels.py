@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from brickwork.kernels.gemm_kernels import gemm
+from brickwork.kernels.gemm_kernels import gemm, state_product
 from brickwork.kernels.tanh_kernels import OPTIONS, _tanh
 
 
@@ -53,14 +53,7 @@ def _lstm_forward(a, u, bias, h0, c0, masks, has_mask, rdrop, has_rdrop, coupled
         hp = h0 if t == 0 else hs[t - 1]
         cp = c0 if t == 0 else cs[t - 1]
         z = a[t]
-        if has_rdrop:
-            for b in range(n):
-                hrb, hpb, rdb = hr[b], hp[b], rdrop[b]
-                for j in range(units):
-                    hrb[j] = hpb[j] * rdb[j]
-            gemm(hr, u, z, True)                               # z += (h * dropout) U
-        else:
-            gemm(hp, u, z, True)                               # z += h U
+        state_product(hp, u, z, True, rdrop, has_rdrop, hr)   # z += (h * dropout) U
         if peep:
             gemm(cp, p_if, z[:, units:s], True)                # i, f peek at C_{t-1}
         for b in range(n):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from brickwork.kernels.gemm_kernels import gemm
+from brickwork.kernels.gemm_kernels import gemm, state_product
 from brickwork.kernels.tanh_kernels import OPTIONS, _tanh
 
 
@@ -26,14 +26,7 @@ def _simple_rnn_forward(a, u, bias, h0, masks, has_mask, rdrop, has_rdrop, hs, h
         hp = h0 if t == 0 else hs[t - 1]
         hprev[t] = hp
         z = a[t]
-        if has_rdrop:
-            for b in range(n):
-                hrb, hpb, rdb = hr[b], hp[b], rdrop[b]
-                for j in range(units):
-                    hrb[j] = hpb[j] * rdb[j]
-            gemm(hr, u, z, True)
-        else:
-            gemm(hp, u, z, True)
+        state_product(hp, u, z, True, rdrop, has_rdrop, hr)   # z += (h * dropout) U
         for b in range(n):
             zb, hb, hpb = z[b], hs[t, b], hp[b]
             for j in range(units):
