@@ -106,6 +106,86 @@ def test_compiled_kernel_equals_numpy_reference(dtype, geo, relu):
         assert_close(a, e, dtype, name)
 
 
+# 3x3 geometries on a 12 x 13 input, where most pixels take the fused nine-tap loops of the compiled kernels
+# (unit width stride; the input gradient's needs unit strides both ways) and the rest the one-pixel path
+FUSED_GEOMETRIES = [
+    ((1, 1), (1, 1), ((1, 1), (1, 1))),      # 'same'
+    ((1, 1), (1, 1), ((0, 0), (0, 0))),      # 'valid'
+    ((1, 1), (2, 3), ((2, 2), (3, 3))),      # dilated, padded to 'same'
+    ((1, 1), (1, 2), ((0, 1), (3, 0))),      # asymmetric padding
+    ((2, 1), (1, 1), ((1, 1), (1, 1))),      # height stride: fused forward and kernel gradient only
+    ((1, 2), (1, 1), ((1, 1), (1, 1))),      # width stride: the one-pixel paths only
+]
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("geo", FUSED_GEOMETRIES)
+@pytest.mark.parametrize("m", [1, 2])
+def test_fused_nine_tap_kernels_equal_numpy_reference(dtype, geo, m):
+    s, d, pads = geo
+    rng = np.random.default_rng(11)
+    x, w, b = _inputs(rng, (3, 3), m, dtype, c=17, shape=(2, 12, 13))
+    ho = (12 + sum(pads[0]) - (2 * d[0] + 1)) // s[0] + 1
+    wo = (13 + sum(pads[1]) - (2 * d[1] + 1)) // s[1] + 1
+    gy = rng.standard_normal((2, ho, wo, 17 * m)).astype(dtype)
+    ref = _run(x, w, b, s, pads, d, True, gy, on=False)
+    fast = _run(x, w, b, s, pads, d, True, gy, on=True)
+    assert fast[-1] and not ref[-1]
+    for name, a, e in zip(("output", "input gradient", "kernel gradient", "bias gradient"), fast[:4], ref[:4]):
+        assert_close(a, e, dtype, name)
+
+
+def test_fused_column_ranges():
+    """The columns the nine-tap loops take: every tap inside, and no inside column left out."""
+    from brickwork.kernels.conv_kernels import _gathered_columns, _inside_columns
+
+    for wd, sw, dw, pl, wo in [(13, 1, 1, 1, 13), (13, 1, 1, 0, 11), (13, 2, 1, 1, 7), (13, 1, 3, 3, 13),
+                               (4, 1, 3, 0, 1), (5, 3, 2, 4, 3)]:
+        lo, hi = _inside_columns(wo, wd, sw, dw, pl)
+        inside = [j for j in range(wo) if all(0 <= j * sw + b * dw - pl < wd for b in range(3))]
+        assert list(range(lo, hi)) == inside, (wd, sw, dw, pl, wo)
+    for wd, wo, dw, pl in [(13, 13, 1, 1), (13, 11, 1, 0), (13, 13, 3, 3), (5, 1, 2, 0), (6, 9, 1, 2)]:
+        lo, hi = _gathered_columns(wd, wo, dw, pl)
+        read = [c for c in range(wd) if all(0 <= c + pl - b * dw < wo for b in range(3))]
+        assert list(range(lo, hi)) == read, (wd, wo, dw, pl)
+
+
+@needs_numba
+def test_compiled_input_gradient_handed_to_the_leaf_without_a_copy():
+    """``fresh_gradients``: the input gradient the kernel allocated becomes ``x.grad`` as it is (PyTorch's
+    accumulator does the same); the NumPy path's gradient is a view of its padded buffer and is copied."""
+    import weakref
+
+    import brickwork.kernels.conv_kernels as ck
+
+    rng = np.random.default_rng(3)
+    x, w, b = _inputs(rng, (3, 3), 1, np.float32, c=8, shape=(2, 9, 9))
+    made = []
+    original = ck.depthwise_backward
+
+    def spy(*args, **kwargs):
+        out = original(*args, **kwargs)
+        made.append(weakref.ref(out[0]))
+        return out
+
+    ck.depthwise_backward = spy
+    try:
+        with kernels.use_kernels(True, families=("convolution",)):
+            xt = bw.Tensor(x, requires_grad=True)
+            y = F.depthwise_conv2d(xt, w, b, pads=((1, 1), (1, 1)))
+            y.backward(np.ones(y.shape, np.float32))
+    finally:
+        ck.depthwise_backward = original
+    assert made[0]() is xt.grad
+    with kernels.use_kernels(False):
+        xr = bw.Tensor(x, requires_grad=True)
+        yr = F.depthwise_conv2d(xr, w, b, pads=((1, 1), (1, 1)))
+        yr.backward(np.ones(yr.shape, np.float32))
+    assert xr.grad.base is None and xr.grad.flags.owndata
+    assert_close(xr.grad, xt.grad, np.float32)
+
+
 @needs_numba
 def test_compiled_kernel_weight_gradient_only():
     """The kernel skips the input gradient when the input needs none; the weight gradient stays exact."""

@@ -59,6 +59,8 @@ class DepthwiseConv2D(Function):
     :class:`~brickwork.functions.convolution.Conv2D`.
     """
 
+    fresh_gradients = True      # backward allocates what it returns (the NumPy path's input gradient is a view)
+
     def __init__(self, strides=(1, 1), pads: Pads = ((0, 0), (0, 0)), dilation=(1, 1), relu: bool = False):
         self.strides, self.pads, self.dilation, self.relu = tuple(strides), pads, tuple(dilation), relu
 

@@ -46,115 +46,192 @@ if numba.config.THREADING_LAYER == "default" and "NUMBA_THREADING_LAYER" not in 
     numba.config.THREADING_LAYER = "workqueue"      # see above: no effect once numba's threads are running
 
 _OPTIONS = dict(cache=True, fastmath=False, nogil=True, parallel=True)
+_PIXEL = dict(cache=True, fastmath=False, nogil=True)          # the one-pixel helpers the row loops call
 _BLOCK_PIXELS = 256        # output pixels (at least) per kernel-gradient partial
 _blas: dict = {"controller": None, "looked": False}
 _LOCK = threading.Lock()
 
 
+@njit(**_PIXEL)
+def _forward_pixel(x, w, bias, n, i, j, sh, sw, dh, dw, pt, pl, out):  # pragma: no cover - compiled
+    """``out[c] = bias[c] + Σ_ab x[n, i sh + a dh - pt, j sw + b dw - pl, c] w[a, b, c]``, taps in the
+    padding skipped: any kernel size, one output pixel."""
+    h, wd, chans = x.shape[1], x.shape[2], x.shape[3]
+    kh, kw = w.shape[0], w.shape[1]
+    for c in range(chans):
+        out[c] = bias[c]
+    col0 = j * sw - pl
+    for a in range(kh):
+        r = i * sh + a * dh - pt
+        if r < 0 or r >= h:
+            continue
+        for b in range(kw):
+            col = col0 + b * dw
+            if col < 0 or col >= wd:
+                continue
+            p0, w0 = x[n, r, col], w[a, b]
+            for c in range(chans):
+                out[c] += p0[c] * w0[c]
+
+
 @njit(**_OPTIONS)
-def _forward(x, w, bias, sh, sw, dh, dw, pt, pl, relu, y):  # pragma: no cover - compiled
+def _forward(x, w, bias, sh, sw, dh, dw, pt, pl, relu, lo, hi, y):  # pragma: no cover - compiled
     """``y[n, i, j, c] = bias[c] + Σ_ab x[n, i sh + a dh - pt, j sw + b dw - pl, c] w[a, b, c]``, then
-    ``max(y, 0)`` when ``relu``; one output row per ``prange`` iteration."""
+    ``max(y, 0)`` when ``relu``; one output row per ``prange`` iteration. A 3×3 kernel whose three rows
+    fall inside the image sums all nine taps in one expression for the columns ``lo <= j < hi`` (all three
+    columns inside): one store per value, nothing reloaded."""
     n_img, ho, wo, chans = y.shape
-    h, wd = x.shape[1], x.shape[2]
+    h = x.shape[1]
     kh, kw = w.shape[0], w.shape[1]
     for q in prange(n_img * ho):
         n = q // ho
         i = q - n * ho
-        for j in range(wo):
-            out = y[n, i, j]
-            for c in range(chans):
-                out[c] = bias[c]
-            col0 = j * sw - pl
-            for a in range(kh):
-                r = i * sh + a * dh - pt
-                if r < 0 or r >= h:
-                    continue
-                if kw == 3 and col0 >= 0 and col0 + 2 * dw < wd:     # a row of three taps: one pass
-                    p0, p1, p2 = x[n, r, col0], x[n, r, col0 + dw], x[n, r, col0 + 2 * dw]
-                    w0, w1, w2 = w[a, 0], w[a, 1], w[a, 2]
-                    for c in range(chans):
-                        out[c] += p0[c] * w0[c] + p1[c] * w1[c] + p2[c] * w2[c]
-                    continue
-                for b in range(kw):
-                    col = col0 + b * dw
-                    if col < 0 or col >= wd:
-                        continue
-                    p0, w0 = x[n, r, col], w[a, b]
-                    for c in range(chans):
-                        out[c] += p0[c] * w0[c]
-            if relu:
+        yr = y[n, i]
+        r0 = i * sh - pt
+        fused = kh == 3 and kw == 3 and sw == 1 and r0 >= 0 and r0 + 2 * dh < h and lo < hi
+        if fused:                        # views that start at the first inside column: indices never negative
+            c0, r1, r2 = lo - pl, r0 + dh, r0 + 2 * dh
+            x00, x01, x02 = x[n, r0, c0:], x[n, r0, c0 + dw:], x[n, r0, c0 + 2 * dw:]
+            x10, x11, x12 = x[n, r1, c0:], x[n, r1, c0 + dw:], x[n, r1, c0 + 2 * dw:]
+            x20, x21, x22 = x[n, r2, c0:], x[n, r2, c0 + dw:], x[n, r2, c0 + 2 * dw:]
+            w00, w01, w02, w10, w11, w12 = w[0, 0], w[0, 1], w[0, 2], w[1, 0], w[1, 1], w[1, 2]
+            w20, w21, w22 = w[2, 0], w[2, 1], w[2, 2]
+            out = yr[lo:hi]
+            for j in range(hi - lo):
                 for c in range(chans):
-                    if out[c] < 0:
-                        out[c] = 0
+                    out[j, c] = (bias[c] + x00[j, c] * w00[c] + x01[j, c] * w01[c] + x02[j, c] * w02[c]
+                                 + x10[j, c] * w10[c] + x11[j, c] * w11[c] + x12[j, c] * w12[c]
+                                 + x20[j, c] * w20[c] + x21[j, c] * w21[c] + x22[j, c] * w22[c])
+        for j in range(wo):
+            if not fused or j < lo or j >= hi:
+                _forward_pixel(x, w, bias, n, i, j, sh, sw, dh, dw, pt, pl, yr[j])
+        if relu:
+            for j in range(wo):
+                for c in range(chans):
+                    if yr[j, c] < 0:
+                        yr[j, c] = 0
+
+
+@njit(**_PIXEL)
+def _input_grad_pixel(gy, w, n, r, col, sh, sw, dh, dw, pt, pl, out):  # pragma: no cover - compiled
+    """``out[c] = Σ gy[n, i, j, c] w[a, b, c]`` over the taps with ``i sh + a dh - pt = r`` and
+    ``j sw + b dw - pl = col``: any kernel size and stride, one input pixel."""
+    ho, wo, chans = gy.shape[1], gy.shape[2], gy.shape[3]
+    kh, kw = w.shape[0], w.shape[1]
+    for c in range(chans):
+        out[c] = 0
+    u0 = col + pl                        # j sw + b dw for the tap b = 0
+    for a in range(kh):
+        t = r + pt - a * dh              # i sh
+        i = t // sh
+        if t < 0 or i * sh != t or i >= ho:
+            continue
+        for b in range(kw):
+            u = u0 - b * dw
+            j = u // sw
+            if u < 0 or j * sw != u or j >= wo:
+                continue
+            g0, w0 = gy[n, i, j], w[a, b]
+            for c in range(chans):
+                out[c] += g0[c] * w0[c]
 
 
 @njit(**_OPTIONS)
-def _input_grad(gy, w, sh, sw, dh, dw, pt, pl, gx):  # pragma: no cover - compiled
+def _input_grad(gy, w, sh, sw, dh, dw, pt, pl, lo, hi, gx):  # pragma: no cover - compiled
     """``gx[n, r, col, c] = Σ gy[n, i, j, c] w[a, b, c]`` over the taps with ``i sh + a dh - pt = r`` and
-    ``j sw + b dw - pl = col``: the gather form of the scatter, one input row per ``prange`` iteration."""
+    ``j sw + b dw - pl = col``: the gather form of the scatter, one input row per ``prange`` iteration. With
+    unit strides and a 3×3 kernel whose three output rows exist, the nine taps of the columns
+    ``lo <= col < hi`` (all three output columns exist) are one expression."""
     n_img, h, wd, chans = gx.shape
-    ho, wo = gy.shape[1], gy.shape[2]
+    ho = gy.shape[1]
     kh, kw = w.shape[0], w.shape[1]
     for q in prange(n_img * h):
         n = q // h
         r = q - n * h
+        o = gx[n, r]
+        t0 = r + pt                      # the output row of the tap a = 0
+        fused = kh == 3 and kw == 3 and sh == 1 and sw == 1 and t0 < ho and t0 - 2 * dh >= 0 and lo < hi
+        if fused:                        # views that start at the column tap b reads for col = lo
+            u0, t1, t2 = lo + pl, t0 - dh, t0 - 2 * dh
+            g00, g01, g02 = gy[n, t0, u0:], gy[n, t0, u0 - dw:], gy[n, t0, u0 - 2 * dw:]
+            g10, g11, g12 = gy[n, t1, u0:], gy[n, t1, u0 - dw:], gy[n, t1, u0 - 2 * dw:]
+            g20, g21, g22 = gy[n, t2, u0:], gy[n, t2, u0 - dw:], gy[n, t2, u0 - 2 * dw:]
+            w00, w01, w02, w10, w11, w12 = w[0, 0], w[0, 1], w[0, 2], w[1, 0], w[1, 1], w[1, 2]
+            w20, w21, w22 = w[2, 0], w[2, 1], w[2, 2]
+            out = o[lo:hi]
+            for j in range(hi - lo):
+                for c in range(chans):
+                    out[j, c] = (g00[j, c] * w00[c] + g01[j, c] * w01[c] + g02[j, c] * w02[c]
+                                 + g10[j, c] * w10[c] + g11[j, c] * w11[c] + g12[j, c] * w12[c]
+                                 + g20[j, c] * w20[c] + g21[j, c] * w21[c] + g22[j, c] * w22[c])
         for col in range(wd):
-            out = gx[n, r, col]
+            if not fused or col < lo or col >= hi:
+                _input_grad_pixel(gy, w, n, r, col, sh, sw, dh, dw, pt, pl, o[col])
+
+
+@njit(**_PIXEL)
+def _weight_grad_pixel(x, g, n, i, j, sh, sw, dh, dw, pt, pl, part):  # pragma: no cover - compiled
+    """``part[a, b, c] += x[n, i sh + a dh - pt, j sw + b dw - pl, c] g[c]``, taps in the padding skipped."""
+    h, wd, chans = x.shape[1], x.shape[2], x.shape[3]
+    kh, kw = part.shape[0], part.shape[1]
+    col0 = j * sw - pl
+    for a in range(kh):
+        r = i * sh + a * dh - pt
+        if r < 0 or r >= h:
+            continue
+        for b in range(kw):
+            col = col0 + b * dw
+            if col < 0 or col >= wd:
+                continue
+            p0, s0 = x[n, r, col], part[a, b]
             for c in range(chans):
-                out[c] = 0
-            u0 = col + pl                        # j sw + b dw for the tap b = 0
-            for a in range(kh):
-                t = r + pt - a * dh              # i sh
-                i = t // sh
-                if t < 0 or i * sh != t or i >= ho:
-                    continue
-                if kw == 3 and sw == 1 and u0 < wo and u0 - 2 * dw >= 0:     # three taps: one pass
-                    g0, g1, g2 = gy[n, i, u0], gy[n, i, u0 - dw], gy[n, i, u0 - 2 * dw]
-                    w0, w1, w2 = w[a, 0], w[a, 1], w[a, 2]
-                    for c in range(chans):
-                        out[c] += g0[c] * w0[c] + g1[c] * w1[c] + g2[c] * w2[c]
-                    continue
-                for b in range(kw):
-                    u = u0 - b * dw
-                    j = u // sw
-                    if u < 0 or j * sw != u or j >= wo:
-                        continue
-                    g0, w0 = gy[n, i, j], w[a, b]
-                    for c in range(chans):
-                        out[c] += g0[c] * w0[c]
+                s0[c] += p0[c] * g[c]
 
 
 @njit(**_OPTIONS)
-def _weight_grad(x, gy, sh, sw, dh, dw, pt, pl, rows, want_b, parts, bias_parts):  # pragma: no cover - compiled
+def _weight_grad(x, gy, sh, sw, dh, dw, pt, pl, lo, hi, rows, want_b, parts, bias_parts):  # pragma: no cover
     """``parts[k, a, b, c]`` (zeros on entry) gets ``Σ x[n, i sh + a dh - pt, j sw + b dw - pl, c] gy[n, i, j, c]``
-    over block ``k``'s output rows (``rows`` rows of one image), ``bias_parts[k, c]`` the sum of ``gy``."""
+    over block ``k``'s output rows (``rows`` rows of one image), ``bias_parts[k, c]`` the sum of ``gy``. A 3×3
+    kernel whose three input rows fall inside the image updates its nine partials in one channel loop for
+    the columns ``lo <= j < hi``."""
     n_img, ho, wo, chans = gy.shape
-    h, wd = x.shape[1], x.shape[2]
+    h = x.shape[1]
     kh, kw = parts.shape[1], parts.shape[2]
     per_image = (ho + rows - 1) // rows
     for k in prange(n_img * per_image):
         n = k // per_image
         i0 = (k - n * per_image) * rows
+        part, gb = parts[k], bias_parts[k]
         for i in range(i0, min(i0 + rows, ho)):
-            for j in range(wo):
-                g = gy[n, i, j]
-                if want_b:
-                    gb = bias_parts[k]
+            g = gy[n, i]
+            if want_b:
+                for j in range(wo):
                     for c in range(chans):
-                        gb[c] += g[c]
-                col0 = j * sw - pl
-                for a in range(kh):
-                    r = i * sh + a * dh - pt
-                    if r < 0 or r >= h:
-                        continue
-                    for b in range(kw):
-                        col = col0 + b * dw
-                        if col < 0 or col >= wd:
-                            continue
-                        p0, s0 = x[n, r, col], parts[k, a, b]
-                        for c in range(chans):
-                            s0[c] += p0[c] * g[c]
+                        gb[c] += g[j, c]
+            r0 = i * sh - pt
+            fused = kh == 3 and kw == 3 and sw == 1 and r0 >= 0 and r0 + 2 * dh < h and lo < hi
+            if fused:                    # views that start at the first inside column, as in the forward
+                c0, r1, r2, gi = lo - pl, r0 + dh, r0 + 2 * dh, g[lo:hi]
+                x00, x01, x02 = x[n, r0, c0:], x[n, r0, c0 + dw:], x[n, r0, c0 + 2 * dw:]
+                x10, x11, x12 = x[n, r1, c0:], x[n, r1, c0 + dw:], x[n, r1, c0 + 2 * dw:]
+                x20, x21, x22 = x[n, r2, c0:], x[n, r2, c0 + dw:], x[n, r2, c0 + 2 * dw:]
+                s00, s01, s02, s10, s11, s12 = part[0, 0], part[0, 1], part[0, 2], part[1, 0], part[1, 1], part[1, 2]
+                s20, s21, s22 = part[2, 0], part[2, 1], part[2, 2]
+                for j in range(hi - lo):
+                    for c in range(chans):
+                        gc = gi[j, c]
+                        s00[c] += x00[j, c] * gc
+                        s01[c] += x01[j, c] * gc
+                        s02[c] += x02[j, c] * gc
+                        s10[c] += x10[j, c] * gc
+                        s11[c] += x11[j, c] * gc
+                        s12[c] += x12[j, c] * gc
+                        s20[c] += x20[j, c] * gc
+                        s21[c] += x21[j, c] * gc
+                        s22[c] += x22[j, c] * gc
+            for j in range(wo):
+                if not fused or j < lo or j >= hi:
+                    _weight_grad_pixel(x, g[j], n, i, j, sh, sw, dh, dw, pt, pl, part)
 
 
 def kernel_threads() -> int:
@@ -207,6 +284,20 @@ def _geometry(strides: tuple[int, int], pads: tuple[tuple[int, int], tuple[int, 
     return int(strides[0]), int(strides[1]), int(dilation[0]), int(dilation[1]), int(pt), int(pl)
 
 
+def _inside_columns(wo: int, wd: int, sw: int, dw: int, pl: int) -> tuple[int, int]:
+    """``(lo, hi)``: the output columns ``lo <= j < hi`` whose three taps ``j sw + b dw - pl`` (``b < 3``)
+    all fall inside the ``wd`` input columns (``lo >= hi`` when none do)."""
+    lo = -(-pl // sw)                                   # the first j with j sw - pl >= 0
+    hi = min(wo, (wd - 1 - 2 * dw + pl) // sw + 1) if wd - 1 - 2 * dw + pl >= 0 else 0
+    return lo, hi
+
+
+def _gathered_columns(wd: int, wo: int, dw: int, pl: int) -> tuple[int, int]:
+    """``(lo, hi)``: with unit width stride, the input columns ``lo <= col < hi`` read by all three taps, i.e.
+    whose output columns ``col + pl - b dw`` (``b < 3``) all exist among the ``wo``."""
+    return max(0, 2 * dw - pl), max(0, min(wd, wo - pl))
+
+
 def depthwise_forward(x: np.ndarray, w4: np.ndarray, bias: np.ndarray | None, strides: tuple[int, int],
                       pads: tuple[tuple[int, int], tuple[int, int]], dilation: tuple[int, int],
                       out_hw: tuple[int, int], relu: bool = False) -> np.ndarray:
@@ -217,7 +308,9 @@ def depthwise_forward(x: np.ndarray, w4: np.ndarray, bias: np.ndarray | None, st
     cm = w.shape[2]
     bias = np.zeros(cm, xs.dtype) if bias is None else np.ascontiguousarray(bias, xs.dtype)
     y = np.empty((n, out_hw[0], out_hw[1], cm), xs.dtype)
-    _run(_forward, xs, w, bias, *_geometry(strides, pads, dilation), bool(relu), y)
+    geometry = _geometry(strides, pads, dilation)
+    lo, hi = _inside_columns(out_hw[1], xs.shape[2], geometry[1], geometry[3], geometry[5])
+    _run(_forward, xs, w, bias, *geometry, bool(relu), lo, hi, y)
     return y
 
 
@@ -234,7 +327,8 @@ def depthwise_backward(x: np.ndarray, w4: np.ndarray, gy: np.ndarray, strides: t
     if want_x:
         w = np.ascontiguousarray(w4.reshape(kh, kw, cm), gy.dtype)
         gxs = np.empty((n, h, wd, cm), gy.dtype)
-        _run(_input_grad, gy, w, *geometry, gxs)
+        lo, hi = _gathered_columns(wd, wo, geometry[3], geometry[5])
+        _run(_input_grad, gy, w, *geometry, lo, hi, gxs)
         gx = gxs
         if m > 1:                          # the M copies' gradients added (slices: a sum over a last axis
             per_m = gxs.reshape(n, h, wd, c, m)      # of 2 or 3 is many times slower in NumPy)
@@ -246,8 +340,9 @@ def depthwise_backward(x: np.ndarray, w4: np.ndarray, gy: np.ndarray, strides: t
         rows = -(-_BLOCK_PIXELS // wo)                 # output rows per partial: the same for any thread count
         blocks = n * -(-ho // rows)
         parts = np.zeros((blocks, kh, kw, cm), gy.dtype)
-        bias_parts = np.zeros((blocks if want_b else 1, cm), gy.dtype)
-        _run(_weight_grad, xs, gy, *geometry, rows, want_b, parts, bias_parts)
+        bias_parts = np.zeros((blocks, cm), gy.dtype)        # left at zero unless want_b
+        lo, hi = _inside_columns(wo, wd, geometry[1], geometry[3], geometry[5])
+        _run(_weight_grad, xs, gy, *geometry, lo, hi, rows, want_b, parts, bias_parts)
         gw = parts.sum(axis=0, dtype=np.float64).astype(gy.dtype).reshape(w4.shape)
         if want_b:
             gb = bias_parts.sum(axis=0, dtype=np.float64).astype(gy.dtype)
