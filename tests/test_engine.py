@@ -11,6 +11,7 @@ import pytest
 
 import brickwork as bw
 from brickwork import functions as F
+from brickwork.engine.function import Function
 
 
 def test_chain_rule_on_a_shared_subexpression():
@@ -165,3 +166,61 @@ def test_set_seed_repeats_exactly():
     np.testing.assert_array_equal(a[1], b[1])
     with pytest.raises(ValueError):
         bw.set_seed(-1)
+
+
+class _FreshPair(Function):
+    """``(a, b) -> a + b`` whose backward allocates one array and returns it for both inputs, or a
+    fresh one each (``twice=False``), or views of one (``views=True``); ``fresh_gradients`` set."""
+
+    fresh_gradients = True
+
+    def __init__(self, twice: bool = True, views: bool = False):
+        self.twice, self.views = twice, views
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        g = gy * 1.0
+        if self.views:
+            return g[...], g[...]
+        return (g, g) if self.twice else (g, gy * 1.0)
+
+
+def test_fresh_gradient_reaches_a_leaf_without_a_copy():
+    a, b = bw.Tensor(np.ones(3), requires_grad=True), bw.Tensor(np.ones(3), requires_grad=True)
+    fn = _FreshPair(twice=False)
+    seen = []
+    backward = fn.backward
+    fn.backward = lambda gy: (lambda out: (seen.extend(weakref.ref(o) for o in out), out)[1])(backward(gy))
+    fn(a, b).backward(np.arange(3.0))
+    assert seen[0]() is a.grad and seen[1]() is b.grad
+    np.testing.assert_array_equal(a.grad, np.arange(3.0))
+
+
+def test_fresh_gradient_shared_by_two_leaves_is_copied():
+    a, b = bw.Tensor(np.ones(3), requires_grad=True), bw.Tensor(np.ones(3), requires_grad=True)
+    _FreshPair(twice=True)(a, b).backward(np.arange(3.0))
+    assert not np.shares_memory(a.grad, b.grad)
+    a.grad[0] = 99.0
+    assert b.grad[0] == 0.0
+
+
+def test_fresh_gradient_views_are_copied():
+    a, b = bw.Tensor(np.ones(3), requires_grad=True), bw.Tensor(np.ones(3), requires_grad=True)
+    _FreshPair(views=True)(a, b).backward(np.arange(3.0))
+    assert a.grad.base is None and b.grad.base is None
+    assert not np.shares_memory(a.grad, b.grad)
+
+
+def test_gradients_of_other_functions_are_copied_from_the_output_gradient():
+    """Without ``fresh_gradients`` a pass-through backward's gradient is the caller's array: copied."""
+    a = bw.Tensor(np.ones(3), requires_grad=True)
+    gy = np.arange(3.0)
+    (a * 1.0).backward(gy)
+    assert not np.shares_memory(a.grad, gy)
+    b = bw.Tensor(np.ones(3), requires_grad=True)
+    y = b + 0.0
+    y.backward(gy)
+    gy[0] = 7.0
+    assert b.grad[0] == 0.0

@@ -40,10 +40,18 @@ def _wrap(y: Any) -> Tensor:
 
 
 class Function:
-    """Base class of every differentiable primitive (see module docstring)."""
+    """Base class of every differentiable primitive (see module docstring).
+
+    ``fresh_gradients``: a subclass sets it True when every gradient its ``backward`` returns
+    that is not a view (``base is None``) was allocated by that call and is referenced
+    nowhere else. Such an array reaching a leaf becomes its ``.grad`` as it is, as PyTorch's
+    gradient accumulator does; any other is copied first, so that no ``.grad`` ever shares
+    memory with a graph buffer, another leaf's gradient or the caller's output gradient.
+    """
 
     inputs: tuple[Tensor, ...]
     needs_input_grad: tuple[bool, ...]
+    fresh_gradients: bool = False
 
     def __call__(self, *inputs: Any) -> Any:
         # One pass over the inputs: the dtype that constants take (the first float tensor's), and whether
@@ -204,6 +212,7 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False,
         gxs = f.backward(*gys)
         if not isinstance(gxs, tuple):
             gxs = (gxs,)
+        fresh = f.fresh_gradients
         for x, gx, needed in zip(inputs, gxs, state["needs_input_grad"]):
             if not needed or gx is None:
                 continue
@@ -213,14 +222,15 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False,
                     f"{type(f).__name__}.backward returned a gradient of shape {gx.shape} "
                     f"for an input of shape {data.shape}."
                 )
+            owned = fresh and gx.base is None and sum(g is gx for g in gxs) == 1
             if gx.dtype != data.dtype:
-                gx = gx.astype(data.dtype)
+                gx, owned = gx.astype(data.dtype), True
             if capture is not None and id(x) in capture:
                 capture[id(x)] = gx.copy() if capture[id(x)] is None else capture[id(x)] + gx
             creator = x.creator
             if creator is None:
                 if capture is None:
-                    _accumulate_leaf(x, gx)
+                    _accumulate_leaf(x, gx, owned)
                 continue
             cid = id(creator)
             key = (cid, x._out_index)
@@ -233,9 +243,10 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False,
             state.clear()  # free saved inputs and buffers
 
 
-def _accumulate_leaf(x: Tensor, g: np.ndarray) -> None:
+def _accumulate_leaf(x: Tensor, g: np.ndarray, owned: bool = False) -> None:
+    """``x.grad += g``; the first gradient is copied unless ``owned`` (see ``Function.fresh_gradients``)."""
     if x.grad is None:
-        x.grad = g.copy()  # never alias a buffer that another leaf may also receive
+        x.grad = g if owned else g.copy()  # never alias a buffer that another leaf may also receive
     else:
         x.grad = x.grad + g
 
