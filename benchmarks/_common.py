@@ -11,6 +11,8 @@ import subprocess
 import time
 from collections.abc import Callable
 
+LEAD_IN = 0.2       # seconds of untimed calls before each timed block (``--lead-in``; see :func:`alternate`)
+
 
 def parse_and_pin(repeats: int, steps: int, **extra: int) -> argparse.Namespace:
     """The shared command line (``--threads``, ``--repeats``, ``--steps`` and ``extra`` int options);
@@ -24,12 +26,21 @@ def parse_and_pin(repeats: int, steps: int, **extra: int) -> argparse.Namespace:
     add_kernels_option(parser)
     parser.add_argument("--wait-policy", choices=("default", "passive"), default="default",
                         help="passive: idle OpenMP (PyTorch) and OpenBLAS worker threads sleep instead of spinning")
+    parser.add_argument("--lead-in", type=float, default=LEAD_IN,
+                        help="seconds of untimed calls of a side before each of its timed blocks (0: none)")
     args = parser.parse_args()
+    set_lead_in(args.lead_in)
     pin_threads(args.threads)
     if args.wait_policy == "passive":
         passive_thread_pools()
     apply_kernels_option(args.kernels)
     return args
+
+
+def set_lead_in(seconds: float) -> None:
+    """The lead-in :func:`alternate` uses when not given one."""
+    global LEAD_IN
+    LEAD_IN = float(seconds)
 
 
 def passive_thread_pools() -> None:
@@ -78,15 +89,31 @@ def pin_threads(n: int) -> None:
         os.environ[var] = str(n)
 
 
-def alternate(runs: dict[str, Callable[[], None]], repeats: int, steps: int, warmup: int = 3) -> dict[str, float]:
+def alternate(runs: dict[str, Callable[[], None]], repeats: int, steps: int, warmup: int = 3,
+              lead_in: float | None = None) -> dict[str, float]:
     """Time ``steps`` calls of each function, alternating between them ``repeats``
-    times; return the median seconds per call of each."""
+    times; return the median seconds per call of each.
+
+    Each timed block starts after ``lead_in`` seconds (default :data:`LEAD_IN`, 0.2 s; at least
+    one call) of untimed calls of the same function, so that it never times the hand-over from
+    the other side. A library's idle worker threads keep running after its last call — GNU
+    OpenMP's (PyTorch) busy-wait for milliseconds, OpenBLAS's (NumPy) yield in a loop for up to
+    2^28 cycles, about 0.1 s here — and on a 2-core machine they take a core from whatever runs
+    next. Measured here on 2 threads, without a lead-in: a depthwise forward took 5.1 ms right
+    after a PyTorch call and 2.5 ms alone; PyTorch's SeparableConv2D step took 62 ms right after
+    brickwork's (whose 1x1 convolution runs in OpenBLAS) and 35-40 ms with the lead-in. The
+    lead-in treats both sides alike; ``--lead-in 0`` restores the old protocol."""
     for fn in runs.values():
         for _ in range(warmup):
             fn()
     samples: dict[str, list[float]] = {name: [] for name in runs}
+    lead_in = LEAD_IN if lead_in is None else lead_in
     for _ in range(repeats):
         for name, fn in runs.items():
+            settled = time.perf_counter() + lead_in
+            fn()
+            while time.perf_counter() < settled:
+                fn()
             start = time.perf_counter()
             for _ in range(steps):
                 fn()
