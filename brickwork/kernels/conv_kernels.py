@@ -7,10 +7,14 @@ channels while the rows they read are in cache — the same sums (formulas in th
 class's docstring), in a different order of addition.
 
 * The innermost loop always runs over the channels, which are contiguous in NHWC, so
-  it compiles to SIMD multiply-adds (AVX-512 where the CPU has it). In the forward and
-  the input gradient the three taps of a 3-wide kernel row are summed in one channel
-  loop where all three fall inside the image, so the pixel being summed is loaded and
-  stored once per kernel row instead of once per tap.
+  it compiles to SIMD multiply-adds (AVX-512 where the CPU has it). For a 3×3 kernel
+  the nine taps of a pixel are one expression in that loop (the kernel gradient: nine
+  partial sums updated in one loop), so each value is stored once and nothing is
+  reloaded; the loop runs over nine row views that start at the first column where
+  every tap is inside the image, so no index is negative — numba adds wrap-around
+  handling to an index it cannot prove non-negative, which halved the speed of the same
+  loop written with offsets. The pixels next to the border, other kernel sizes and width
+  strides run a one-pixel loop that skips the taps in the padding.
 * The input gradient is a *gather*: each input pixel sums ``ȳ W`` over the output
   pixels that read it, so the rows of ``x̄`` are independent — no scatter, no race.
 * The kernel gradient, and the bias gradient in the same pass, are summed per block of
