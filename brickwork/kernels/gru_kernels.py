@@ -16,53 +16,61 @@ from brickwork.kernels.tanh_kernels import OPTIONS, _tanh
 
 
 @njit(**OPTIONS)
-def _gru_forward(a, u, h0, b_rec, masks, has_mask, rdrop, has_rdrop, hs, hprev, hu_h):  # pragma: no cover
-    """Whole reset_after forward loop: gates activated in place in ``a``; writes ``h_t``, ``h_{t-1}`` and
-    ``h_{t-1} U_h + b'_h`` of every step."""
-    t_len, n, width = a.shape
+def _gru_forward(a, u, h0, b_rec, masks, has_mask, rdrop, has_rdrop, hs, hprev, hu_h, r0, r1):  # pragma: no cover
+    """Whole reset_after forward loop over the batch rows ``r0 <= b < r1``: gates activated in place in
+    ``a``; writes ``h_t``, ``h_{t-1}`` and ``h_{t-1} U_h + b'_h`` of every step."""
+    t_len, width = a.shape[0], a.shape[2]
+    n = r1 - r0
     units = u.shape[0]
     hu = np.empty((n, width), a.dtype)
     hr = np.empty((n, units), a.dtype)
     half, one = a.dtype.type(0.5), a.dtype.type(1.0)
     b_zr, b_h = b_rec[:2 * units], b_rec[2 * units:]
+    rd = rdrop[r0:r1]
     for t in range(t_len):
-        hp = h0 if t == 0 else hs[t - 1]
-        state_product(hp, u, hu, False, rdrop, has_rdrop, hr)  # hu = (h * dropout) U
+        hp = h0[r0:r1] if t == 0 else hs[t - 1, r0:r1]
+        at, hst, hprevt, hu_ht = a[t, r0:r1], hs[t, r0:r1], hprev[t, r0:r1], hu_h[t, r0:r1]
+        state_product(hp, u, hu, False, rd, has_rdrop, hr)     # hu = (h * dropout) U
         for b in range(n):
-            ab, hub = a[t, b], hu[b]
+            ab, hub = at[b], hu[b]
             a_zr, hu_zr = ab[:2 * units], hub[:2 * units]
             for k in range(2 * units):
                 a_zr[k] = half * _tanh(half * (a_zr[k] + (hu_zr[k] + b_zr[k]))) + half
-            z, r, cand, hu_hb, huh = ab[:units], ab[units:2 * units], ab[2 * units:], hub[2 * units:], hu_h[t, b]
+            z, r, cand, hu_hb, huh = ab[:units], ab[units:2 * units], ab[2 * units:], hub[2 * units:], hu_ht[b]
             for j in range(units):
                 huh[j] = hu_hb[j] + b_h[j]
             for j in range(units):
                 cand[j] = _tanh(cand[j] + r[j] * huh[j])
-            hpb, hpo, hb = hp[b], hprev[t, b], hs[t, b]
+            hpb, hpo, hb = hp[b], hprevt[b], hst[b]
             for j in range(units):
                 hpo[j] = hpb[j]
                 hb[j] = z[j] * hpb[j] + (one - z[j]) * cand[j]
             if has_mask:
-                mb = masks[t, b, 0]
+                mb = masks[t, r0 + b, 0]
                 for j in range(units):
                     hb[j] = mb * hb[j] + (one - mb) * hpb[j]
 
 
 @njit(**OPTIONS)
 def _gru_backward(a, ut, hprev, hu_h, masks, has_mask, rdrop, has_rdrop, dhs, g_h, truncate,
-                  dx_part, dh_part):  # pragma: no cover
-    """Whole reset_after BPTT loop: writes δ(x W + b) and δ(h U + b') of every step; returns δh_0."""
-    t_len, n, _ = a.shape
+                  dx_part, dh_part, r0, r1):  # pragma: no cover
+    """Whole reset_after BPTT loop over the batch rows ``r0 <= b < r1``: writes their δ(x W + b) and
+    δ(h U + b') of every step; returns their δh_0 ``(r1 - r0, U)``."""
+    t_len = a.shape[0]
+    n = r1 - r0
     units = ut.shape[1]
     one = a.dtype.type(1.0)
-    rec = g_h.copy()
+    rec = g_h[r0:r1].copy()
     carry = np.zeros_like(rec)             # the part of δh_{t-1} that does not go through U
     dh = np.empty_like(rec)
+    rd = rdrop[r0:r1]
     use_rdrop = False
     for t in range(t_len - 1, -1, -1):
+        at, dxt, dht, hprevt, hu_ht = a[t, r0:r1], dx_part[t, r0:r1], dh_part[t, r0:r1], hprev[t, r0:r1], hu_h[t, r0:r1]
+        dhst = dhs[t, r0:r1]
         for b in range(n):
-            mb = masks[t, b, 0] if has_mask else one
-            dhb, recb, carryb, dhtb, rdb = dh[b], rec[b], carry[b], dhs[t, b], rdrop[b]
+            mb = masks[t, r0 + b, 0] if has_mask else one
+            dhb, recb, carryb, dhtb, rdb = dh[b], rec[b], carry[b], dhst[b], rd[b]
             if use_rdrop:
                 for j in range(units):
                     dhb[j] = dhtb[j] + recb[j] * rdb[j] + carryb[j]
@@ -76,7 +84,7 @@ def _gru_backward(a, ut, hprev, hu_h, masks, has_mask, rdrop, has_rdrop, dhs, g_
                     dhb[j] = dhb[j] * mb
             else:
                 carryb[:] = 0
-            ab, dxb, dhpb, hpb, huhb = a[t, b], dx_part[t, b], dh_part[t, b], hprev[t, b], hu_h[t, b]
+            ab, dxb, dhpb, hpb, huhb = at[b], dxt[b], dht[b], hprevt[b], hu_ht[b]
             z, r, cand = ab[:units], ab[units:2 * units], ab[2 * units:]
             dxz, dxr, dxh = dxb[:units], dxb[units:2 * units], dxb[2 * units:]
             dhz, dhr, dhh = dhpb[:units], dhpb[units:2 * units], dhpb[2 * units:]
@@ -97,8 +105,8 @@ def _gru_backward(a, ut, hprev, hu_h, masks, has_mask, rdrop, has_rdrop, dhs, g_
             carry[:] = 0
             use_rdrop = False
         else:
-            np.dot(dh_part[t], ut, rec)
+            np.dot(dht, ut, rec)
             use_rdrop = has_rdrop
     if use_rdrop:
-        rec *= rdrop
+        rec *= rd
     return rec + carry

@@ -39,21 +39,24 @@ def _output_row(zo, cb, tcb, hb, hpb, cpb, mb, has_mask):  # pragma: no cover
 
 @njit(**OPTIONS)
 def _lstm_forward(a, u, bias, h0, c0, masks, has_mask, rdrop, has_rdrop, coupled, peep, p_if, p_o,
-                  hs, cs, tcs):  # pragma: no cover
-    """Whole forward loop: ``a`` (T, N, G) = x W gets the activated gates in place; writes ``hs``, ``cs``,
-    ``tanh cs``. ``bias`` (G,) is added here; ``p_if``/``p_o`` are the (halved) peephole matrices."""
-    t_len, n, width = a.shape
+                  hs, cs, tcs, r0, r1):  # pragma: no cover
+    """Whole forward loop over the batch rows ``r0 <= b < r1``: ``a`` (T, N, G) = x W gets the activated
+    gates in place; writes ``hs``, ``cs``, ``tanh cs``. ``bias`` (G,) is added here; ``p_if``/``p_o`` are the
+    (halved) peephole matrices. (Rows are independent: slicing only the leading axes keeps C layout.)"""
+    t_len, width = a.shape[0], a.shape[2]
+    n = r1 - r0
     units = u.shape[0]
     s = width - units                                          # the sigmoid gates come first
     lo = units if peep else 0                                  # with peepholes o waits for C_t
     hr = np.empty((n, units), a.dtype)
     half, one = a.dtype.type(0.5), a.dtype.type(1.0)
     b_s, b_g, b_o = bias[lo:s], bias[s:], bias[:units]
+    rd = rdrop[r0:r1]
     for t in range(t_len):
-        hp = h0 if t == 0 else hs[t - 1]
-        cp = c0 if t == 0 else cs[t - 1]
-        z = a[t]
-        state_product(hp, u, z, True, rdrop, has_rdrop, hr)   # z += (h * dropout) U
+        hp = h0[r0:r1] if t == 0 else hs[t - 1, r0:r1]
+        cp = c0[r0:r1] if t == 0 else cs[t - 1, r0:r1]
+        z, hst, cst, tcst = a[t, r0:r1], hs[t, r0:r1], cs[t, r0:r1], tcs[t, r0:r1]
+        state_product(hp, u, z, True, rd, has_rdrop, hr)      # z += (h * dropout) U
         if peep:
             gemm(cp, p_if, z[:, units:s], True)                # i, f peek at C_{t-1}
         for b in range(n):
@@ -63,7 +66,7 @@ def _lstm_forward(a, u, bias, h0, c0, masks, has_mask, rdrop, has_rdrop, coupled
                 zs[k] = half * _tanh(zs[k] + b_s[k]) + half
             for k in range(units):
                 zg[k] = _tanh(zg[k] + b_g[k])
-            cpb, cb = cp[b], cs[t, b]
+            cpb, cb = cp[b], cst[b]
             if coupled:
                 zf = zb[units:2 * units]
                 for j in range(units):
@@ -73,16 +76,16 @@ def _lstm_forward(a, u, bias, h0, c0, masks, has_mask, rdrop, has_rdrop, coupled
                 for j in range(units):
                     cb[j] = zf[j] * cpb[j] + zi[j] * zg[j]
             if not peep:
-                mb = masks[t, b, 0] if has_mask else one
-                _output_row(zb[:units], cb, tcs[t, b], hs[t, b], hp[b], cpb, mb, has_mask)
+                mb = masks[t, r0 + b, 0] if has_mask else one
+                _output_row(zb[:units], cb, tcst[b], hst[b], hp[b], cpb, mb, has_mask)
         if peep:
-            gemm(cs[t], p_o, z[:, :units], True)               # o peeks at C_t (before any masking)
+            gemm(cst, p_o, z[:, :units], True)                 # o peeks at C_t (before any masking)
             for b in range(n):
                 zo = z[b, :units]
                 for j in range(units):
                     zo[j] = half * _tanh(zo[j] + b_o[j]) + half
-                mb = masks[t, b, 0] if has_mask else one
-                _output_row(zo, cs[t, b], tcs[t, b], hs[t, b], hp[b], cp[b], mb, has_mask)
+                mb = masks[t, r0 + b, 0] if has_mask else one
+                _output_row(zo, cst[b], tcst[b], hst[b], hp[b], cp[b], mb, has_mask)
 
 
 @njit(**OPTIONS)
@@ -116,31 +119,34 @@ def _gate_grads_row(ab, dzb, dcb, cpb, mb, coupled, has_mask):  # pragma: no cov
 
 @njit(**OPTIONS)
 def _lstm_backward(a, ut, c0, cs, tcs, masks, has_mask, rdrop, has_rdrop, dhs, g_h, g_c, truncate, coupled,
-                   peep, po_t, pif_t, need_dh0, dz_all):  # pragma: no cover
-    """Whole BPTT loop: writes δZ into ``dz_all`` (T, N, G); returns ``(δh_0, δC_0)``. ``ut`` is Uᵀ,
-    ``po_t``/``pif_t`` the peephole matrices transposed, all contiguous and not halved."""
-    t_len, n, width = a.shape
+                   peep, po_t, pif_t, need_dh0, dz_all, r0, r1):  # pragma: no cover
+    """Whole BPTT loop over the batch rows ``r0 <= b < r1``: writes their δZ into ``dz_all`` (T, N, G);
+    returns their ``(δh_0, δC_0)``, each ``(r1 - r0, U)``. ``ut`` is Uᵀ, ``po_t``/``pif_t`` the peephole
+    matrices transposed, all contiguous and not halved."""
+    t_len, width = a.shape[0], a.shape[2]
+    n = r1 - r0
     units = ut.shape[1]
     s = width - units
     one = a.dtype.type(1.0)
-    rec = g_h.copy()                       # δh arriving from step t+1 (δh_T from outside at first)
+    rec = g_h[r0:r1].copy()                # δh arriving from step t+1 (δh_T from outside at first)
     keep = np.zeros_like(rec)              # δh carried past a masked step
-    dc = g_c.copy()
+    dc = g_c[r0:r1].copy()
     dh = np.empty_like(rec)
+    rd = rdrop[r0:r1]
     use_rdrop = False                      # δh_T did not go through the dropped product
     for t in range(t_len - 1, -1, -1):
-        cp = c0 if t == 0 else cs[t - 1]
-        dz = dz_all[t]
+        cp = c0[r0:r1] if t == 0 else cs[t - 1, r0:r1]
+        dz, at, tcst, dhst = dz_all[t, r0:r1], a[t, r0:r1], tcs[t, r0:r1], dhs[t, r0:r1]
         for b in range(n):                 # δh_t, δC_t += δh o (1 - tanh² C), δz_o (and without peepholes the rest)
-            mb = masks[t, b, 0] if has_mask else one
-            dhb, recb, keepb, dhtb, rdb = dh[b], rec[b], keep[b], dhs[t, b], rdrop[b]
+            mb = masks[t, r0 + b, 0] if has_mask else one
+            dhb, recb, keepb, dhtb, rdb = dh[b], rec[b], keep[b], dhst[b], rd[b]
             if use_rdrop:
                 for j in range(units):
                     dhb[j] = dhtb[j] + recb[j] * rdb[j] + keepb[j]
             else:
                 for j in range(units):
                     dhb[j] = dhtb[j] + recb[j] + keepb[j]
-            ab, dzb, tcb, dcb = a[t, b], dz[b], tcs[t, b], dc[b]
+            ab, dzb, tcb, dcb = at[b], dz[b], tcst[b], dc[b]
             o, dzo = ab[:units], dzb[:units]
             for j in range(units):
                 dcb[j] = dcb[j] + dhb[j] * (o[j] * (one - tcb[j] * tcb[j]) * mb)
@@ -154,8 +160,8 @@ def _lstm_backward(a, ut, c0, cs, tcs, masks, has_mask, rdrop, has_rdrop, dhs, g
         if peep:
             gemm(dz[:, :units], po_t, dc, True)                # δC_t += δz_o P_oᵀ
             for b in range(n):
-                mb = masks[t, b, 0] if has_mask else one
-                _gate_grads_row(a[t, b], dz[b], dc[b], cp[b], mb, coupled, has_mask)
+                mb = masks[t, r0 + b, 0] if has_mask else one
+                _gate_grads_row(at[b], dz[b], dc[b], cp[b], mb, coupled, has_mask)
             gemm(dz[:, units:s], pif_t, dc, True)              # δC_{t-1} += δz_{i,f} P_{i,f}ᵀ
         if truncate > 0 and t > 0 and t % truncate == 0:   # truncated BPTT: nothing flows to step t-1
             rec[:] = 0
@@ -170,5 +176,5 @@ def _lstm_backward(a, ut, c0, cs, tcs, masks, has_mask, rdrop, has_rdrop, dhs, g
             keep[:] = 0
             use_rdrop = False
     if use_rdrop:
-        rec *= rdrop
+        rec *= rd
     return rec + keep, dc

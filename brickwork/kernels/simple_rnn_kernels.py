@@ -16,23 +16,25 @@ from brickwork.kernels.tanh_kernels import OPTIONS, _tanh
 
 
 @njit(**OPTIONS)
-def _simple_rnn_forward(a, u, bias, h0, masks, has_mask, rdrop, has_rdrop, hs, hprev):  # pragma: no cover
-    """Whole forward loop: ``a`` (T, N, U) = x W becomes tanh(x W + h U + b) in place; writes ``h_t`` and
-    ``h_{t-1}`` of every step."""
-    t_len, n, units = a.shape
+def _simple_rnn_forward(a, u, bias, h0, masks, has_mask, rdrop, has_rdrop, hs, hprev, r0, r1):  # pragma: no cover
+    """Whole forward loop over the batch rows ``r0 <= b < r1``: ``a`` (T, N, U) = x W becomes
+    tanh(x W + h U + b) in place; writes ``h_t`` and ``h_{t-1}`` of every step."""
+    t_len, units = a.shape[0], a.shape[2]
+    n = r1 - r0
     hr = np.empty((n, units), a.dtype)
     one = a.dtype.type(1.0)
+    rd = rdrop[r0:r1]
     for t in range(t_len):
-        hp = h0 if t == 0 else hs[t - 1]
-        hprev[t] = hp
-        z = a[t]
-        state_product(hp, u, z, True, rdrop, has_rdrop, hr)   # z += (h * dropout) U
+        hp = h0[r0:r1] if t == 0 else hs[t - 1, r0:r1]
+        hprev[t, r0:r1] = hp
+        z, hst = a[t, r0:r1], hs[t, r0:r1]
+        state_product(hp, u, z, True, rd, has_rdrop, hr)      # z += (h * dropout) U
         for b in range(n):
-            zb, hb, hpb = z[b], hs[t, b], hp[b]
+            zb, hb, hpb = z[b], hst[b], hp[b]
             for j in range(units):
                 zb[j] = _tanh(zb[j] + bias[j])
             if has_mask:
-                mb = masks[t, b, 0]
+                mb = masks[t, r0 + b, 0]
                 for j in range(units):
                     hb[j] = mb * zb[j] + (one - mb) * hpb[j]
             else:
@@ -42,18 +44,21 @@ def _simple_rnn_forward(a, u, bias, h0, masks, has_mask, rdrop, has_rdrop, hs, h
 
 @njit(**OPTIONS)
 def _simple_rnn_backward(y, ut, masks, has_mask, rdrop, has_rdrop, dhs, g_h, truncate, need_dh0,
-                         da):  # pragma: no cover
-    """Whole BPTT loop over the activated ``y`` (T, N, U): writes δa = δh (1 - y²) of every step into ``da``;
-    returns δh_0. ``ut`` is Uᵀ, contiguous."""
-    t_len, n, units = y.shape
+                         da, r0, r1):  # pragma: no cover
+    """Whole BPTT loop over the batch rows ``r0 <= b < r1`` of the activated ``y`` (T, N, U): writes their
+    δa = δh (1 - y²) of every step into ``da``; returns their δh_0 ``(r1 - r0, U)``. ``ut`` is Uᵀ, contiguous."""
+    t_len, units = y.shape[0], y.shape[2]
+    n = r1 - r0
     one = y.dtype.type(1.0)
-    rec = g_h.copy()                       # δh arriving from step t+1
+    rec = g_h[r0:r1].copy()                # δh arriving from step t+1
     keep = np.zeros_like(rec)              # δh carried past a masked step
+    rd = rdrop[r0:r1]
     use_rdrop = False
     for t in range(t_len - 1, -1, -1):
+        dhst, yt, dat = dhs[t, r0:r1], y[t, r0:r1], da[t, r0:r1]
         for b in range(n):
-            mb = masks[t, b, 0] if has_mask else one
-            recb, keepb, dhtb, rdb, yb, dab = rec[b], keep[b], dhs[t, b], rdrop[b], y[t, b], da[t, b]
+            mb = masks[t, r0 + b, 0] if has_mask else one
+            recb, keepb, dhtb, rdb, yb, dab = rec[b], keep[b], dhst[b], rd[b], yt[b], dat[b]
             for j in range(units):
                 dab[j] = dhtb[j] + (recb[j] * rdb[j] if use_rdrop else recb[j]) + keepb[j]
             if has_mask:
@@ -66,12 +71,12 @@ def _simple_rnn_backward(y, ut, masks, has_mask, rdrop, has_rdrop, dhs, g_h, tru
             keep[:] = 0
             use_rdrop = False
         elif t > 0 or need_dh0:
-            gemm(da[t], ut, rec, False)
+            gemm(dat, ut, rec, False)
             use_rdrop = has_rdrop
         else:
             rec[:] = 0
             keep[:] = 0
             use_rdrop = False
     if use_rdrop:
-        rec *= rdrop
+        rec *= rd
     return rec + keep
