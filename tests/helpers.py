@@ -53,3 +53,14 @@ def assert_close(actual, expected, dtype=np.float64, what: str = ""):
     actual = actual.data if isinstance(actual, bw.Tensor) else np.asarray(actual)
     scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-3)
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale, err_msg=what)
+
+
+def weighted_sum(outs, phase: float = 0.3, wave=np.sin):
+    """``Σ_k Σ o_k ⊙ wave(i (phase + k))`` over each output ``o_k`` (``i`` the flat index): a scalar loss whose
+    gradient differs for every element of every output, so that a gradient sent to the wrong element shows."""
+    loss = None
+    for k, o in enumerate(outs):
+        weights = wave(np.arange(o.data.size) * (phase + k)).reshape(o.shape).astype(o.data.dtype)
+        term = (o * bw.Tensor(weights)).sum()
+        loss = term if loss is None else loss + term
+    return loss

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import assert_close
+from helpers import assert_close, weighted_sum
 
 import brickwork as bw
 from brickwork import kernels
@@ -109,12 +109,7 @@ def _node_run(kind, arrays, options, on, threads, peepholes=False, coupled=False
         fn = _node(kind, peepholes, coupled, **options)
         outs = fn(*tensors)
         compiled = fn.compiled
-        loss = None
-        for k, o in enumerate(outs):
-            weights = np.sin(np.arange(o.data.size) * (0.3 + k)).reshape(o.shape).astype(o.data.dtype)
-            term = (o * bw.Tensor(weights)).sum()
-            loss = term if loss is None else loss + term
-        loss.backward()
+        weighted_sum(outs).backward()
     assert compiled == on
     return [o.data.copy() for o in outs], [None if tn.grad is None else np.array(tn.grad) for tn in tensors]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import assert_close
+from helpers import assert_close, weighted_sum
 
 import brickwork as bw
 from brickwork import kernels, layers
@@ -50,12 +50,7 @@ def _layer_run(make, x, mask, initial, on, seed):
         kwargs = {} if states is None else {"initial_state": states}
         out = layer(xt, mask=mask, **kwargs)
         outs = out if isinstance(out, (list, tuple)) else [out]
-        loss = None
-        for k, o in enumerate(outs):
-            weights = np.cos(np.arange(o.data.size) * (0.37 + k)).reshape(o.shape).astype(o.data.dtype)
-            term = (o * bw.Tensor(weights)).sum()
-            loss = term if loss is None else loss + term
-        loss.backward()
+        weighted_sum(outs, 0.37, np.cos).backward()
     grads = [xt.grad] + ([s.grad for s in states] if states is not None else []) + \
             [w.grad for w in layer.trainable_weights]
     return [o.data.copy() for o in outs], [np.array(g) for g in grads]

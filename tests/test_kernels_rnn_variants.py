@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import assert_close
+from helpers import assert_close, weighted_sum
 from test_kernels_recurrent import compare_layer_with_and_without_kernels
 
 import brickwork as bw
@@ -89,12 +89,7 @@ def _node_run(kind, arrays, options, on):
         fn = LSTMSequence(peepholes=True, **options) if kind == "LSTM" else SimpleRNNSequence(**options)
         outs = fn(*tensors)
         compiled = fn.compiled                 # the backward pass clears the node
-        loss = None
-        for k, o in enumerate(outs):
-            weights = np.sin(np.arange(o.data.size) * (0.3 + k)).reshape(o.shape).astype(o.data.dtype)
-            term = (o * bw.Tensor(weights)).sum()
-            loss = term if loss is None else loss + term
-        loss.backward()
+        weighted_sum(outs).backward()
     return compiled, [o.data.copy() for o in outs], [tn.grad for tn in tensors]
 
 
