@@ -63,3 +63,17 @@ def state_product(h, u, out, accumulate, rdrop, has_rdrop, scratch):  # pragma: 
         gemm(scratch, u, out, accumulate)
     else:
         gemm(h, u, out, accumulate)
+
+
+@njit(cache=True, nogil=True, inline="always")      # inlined: it runs once per row and step
+def incoming_state_grad(out, from_output, from_next, rdrop, use_rdrop, carried):  # pragma: no cover
+    """BPTT's counterpart of :func:`state_product` for one row: the gradient reaching ``h_t`` is
+    ``out = from_output + from_next ∘ rdrop + carried`` (``from_next ∘ 1`` when not ``use_rdrop``) — from
+    the layer's output at ``t``, from step ``t + 1`` through its (dropped) recurrent product, and carried
+    past a masked step."""
+    if use_rdrop:
+        for j in range(out.size):
+            out[j] = from_output[j] + from_next[j] * rdrop[j] + carried[j]
+    else:
+        for j in range(out.size):
+            out[j] = from_output[j] + from_next[j] + carried[j]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from brickwork.kernels.gemm_kernels import state_product
+from brickwork.kernels.gemm_kernels import incoming_state_grad, state_product
 from brickwork.kernels.tanh_kernels import OPTIONS, _tanh
 
 
@@ -70,13 +70,8 @@ def _gru_backward(a, ut, hprev, hu_h, masks, has_mask, rdrop, has_rdrop, dhs, g_
         dhst = dhs[t, r0:r1]
         for b in range(n):
             mb = masks[t, r0 + b, 0] if has_mask else one
-            dhb, recb, carryb, dhtb, rdb = dh[b], rec[b], carry[b], dhst[b], rd[b]
-            if use_rdrop:
-                for j in range(units):
-                    dhb[j] = dhtb[j] + recb[j] * rdb[j] + carryb[j]
-            else:
-                for j in range(units):
-                    dhb[j] = dhtb[j] + recb[j] + carryb[j]
+            dhb, carryb = dh[b], carry[b]
+            incoming_state_grad(dhb, dhst[b], rec[b], rd[b], use_rdrop, carryb)
             if has_mask:                       # δh past a masked step
                 for j in range(units):
                     carryb[j] = dhb[j] * (one - mb)

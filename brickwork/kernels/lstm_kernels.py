@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from brickwork.kernels.gemm_kernels import gemm, state_product
+from brickwork.kernels.gemm_kernels import gemm, incoming_state_grad, state_product
 from brickwork.kernels.tanh_kernels import OPTIONS, _tanh
 
 
@@ -139,13 +139,8 @@ def _lstm_backward(a, ut, c0, cs, tcs, masks, has_mask, rdrop, has_rdrop, dhs, g
         dz, at, tcst, dhst = dz_all[t, r0:r1], a[t, r0:r1], tcs[t, r0:r1], dhs[t, r0:r1]
         for b in range(n):                 # δh_t, δC_t += δh o (1 - tanh² C), δz_o (and without peepholes the rest)
             mb = masks[t, r0 + b, 0] if has_mask else one
-            dhb, recb, keepb, dhtb, rdb = dh[b], rec[b], keep[b], dhst[b], rd[b]
-            if use_rdrop:
-                for j in range(units):
-                    dhb[j] = dhtb[j] + recb[j] * rdb[j] + keepb[j]
-            else:
-                for j in range(units):
-                    dhb[j] = dhtb[j] + recb[j] + keepb[j]
+            dhb, keepb = dh[b], keep[b]
+            incoming_state_grad(dhb, dhst[b], rec[b], rd[b], use_rdrop, keepb)
             ab, dzb, tcb, dcb = at[b], dz[b], tcst[b], dc[b]
             o, dzo = ab[:units], dzb[:units]
             for j in range(units):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from brickwork.kernels.gemm_kernels import gemm, state_product
+from brickwork.kernels.gemm_kernels import gemm, incoming_state_grad, state_product
 from brickwork.kernels.tanh_kernels import OPTIONS, _tanh
 
 
@@ -58,9 +58,8 @@ def _simple_rnn_backward(y, ut, masks, has_mask, rdrop, has_rdrop, dhs, g_h, tru
         dhst, yt, dat = dhs[t, r0:r1], y[t, r0:r1], da[t, r0:r1]
         for b in range(n):
             mb = masks[t, r0 + b, 0] if has_mask else one
-            recb, keepb, dhtb, rdb, yb, dab = rec[b], keep[b], dhst[b], rd[b], yt[b], dat[b]
-            for j in range(units):
-                dab[j] = dhtb[j] + (recb[j] * rdb[j] if use_rdrop else recb[j]) + keepb[j]
+            keepb, yb, dab = keep[b], yt[b], dat[b]
+            incoming_state_grad(dab, dhst[b], rec[b], rd[b], use_rdrop, keepb)
             if has_mask:
                 for j in range(units):
                     keepb[j] = dab[j] * (one - mb)
