@@ -24,6 +24,9 @@ Models, on the same split:
   embedding and blocks start a classifier fine-tuned on the labels (from epoch ``--fine-tune-from``; optionally
   with the embedding frozen, label smoothing, another head dropout). ``--features`` (validation only) also
   scores the frozen encoder's masked-mean-pooled layer outputs in a logistic regression.
+* encoder, Word2Vec embedding (``--word2vec``): the encoder from scratch, but its token embedding starts from
+  skip-gram Word2Vec vectors (:mod:`brickwork.applications.token_vectors`) learned in seconds on the same
+  unlabelled text the masked LM would read, one Word2Vec per seed.
 * majority class of the labelled set.
 
 ``--validate`` drops the six test plays and scores two more plays per genre taken from the training plays
@@ -58,9 +61,10 @@ from brickwork.applications.intervals import paired_t_interval, t_interval, wils
 from brickwork.applications.masked_lm import copy_encoder_weights, masked_lm_model
 from brickwork.applications.pretraining_cache import cached_masked_lm
 from brickwork.applications.text_encoder import bert_classifier
+from brickwork.applications.token_vectors import set_token_embedding, word2vec_token_vectors
 from brickwork.datasets.shakespeare_genres import genre_passages
 
-WORDS, VOCABULARY = 64, 5000
+WORDS, VOCABULARY, EMBEDDING_DIM = 64, 5000, 64  # EMBEDDING_DIM: bert_classifier's default width
 VOCABULARY_PER_PLAY = 150  # the vocabulary is adapted on at most this many labelled passages per play
 MLM_HELD_OUT = 400  # pre-training passages held out to score the masked-LM loss
 FEATURE_LAYERS = ("embedding", "encoder_0", "encoder_1")
@@ -99,10 +103,14 @@ def fine_tune(model: Any, x_train: np.ndarray, y_train: np.ndarray, x_eval: np.n
 
 def train_encoder(x_train: np.ndarray, y_train: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray,
                   num_classes: int, seed: int, epochs: int, learning_rate: float = 1e-3,
-                  curve: bool = False, tuning: dict[str, Any] | None = None) -> list[float]:
-    """The encoder from scratch (the ``--pretrain-epochs 0`` model)."""
+                  curve: bool = False, tuning: dict[str, Any] | None = None,
+                  vectors: np.ndarray | None = None) -> list[float]:
+    """The encoder from scratch (the ``--pretrain-epochs 0`` model); ``vectors``: its starting token
+    embedding (Word2Vec's, ``--word2vec``)."""
     bw.utils.set_random_seed(seed)
     model = _compiled_classifier(VOCABULARY, num_classes, learning_rate, tuning)
+    if vectors is not None:
+        set_token_embedding(model, vectors)
     return fine_tune(model, x_train, y_train, x_eval, y_eval, epochs, curve=curve)
 
 
@@ -185,7 +193,8 @@ def run_split(texts: list[str], labels: np.ndarray, plays: np.ndarray, o: dict[s
         "majority_accuracy": float((y_test == np.bincount(y_train).argmax()).mean()), "bow_accuracy": bow_acc,
         "bow_wilson95": list(wilson_interval(round(bow_acc * n_test), n_test)),
         "bow_seconds": time.perf_counter() - t0, "encoder_accuracies": [], "encoder_curves": [],
-        "encoder_seconds": [], "pretrained_runs": [], "unlabelled_passages": 0}
+        "encoder_seconds": [], "pretrained_runs": [], "unlabelled_passages": 0, "word2vec_accuracies": [],
+        "word2vec_curves": [], "word2vec_seconds": []}
     vectorize = layers.TextVectorization(max_tokens=VOCABULARY, output_sequence_length=WORDS)
     vectorize.adapt(np.asarray([texts[i] for i in vocabulary_idx]))
     encode = lambda some: np.asarray(vectorize(np.asarray(some))).astype(np.int32)  # noqa: E731
@@ -201,12 +210,23 @@ def run_split(texts: list[str], labels: np.ndarray, plays: np.ndarray, o: dict[s
         r["encoder_seconds"].append(time.perf_counter() - t0)
         print(f"encoder from scratch, seed {seed}: accuracy {', '.join(f'{a:.4f}' for a in curve)} "
               f"({r['encoder_seconds'][-1]:.0f} s)", flush=True)
-    if o["pretrain_epochs"]:
+    if o["pretrain_epochs"] or o["word2vec"]:
         unlabelled = pretraining_passages(texts, unlabelled_idx, o["extra_plays"])
         if o["quick"]:
             unlabelled = unlabelled[:: max(1, len(unlabelled) // 300)]
         r["unlabelled_passages"] = len(unlabelled)
         x_unlabelled = encode(unlabelled)
+    for seed in seeds if o["word2vec"] and not o["pretrain_only"] else ():
+        t0 = time.perf_counter()
+        vectors = word2vec_token_vectors(x_unlabelled, VOCABULARY, EMBEDDING_DIM, seed=seed)
+        curve = train_encoder(x_train, y_train, x_test, y_test, len(classes), seed, o["epochs"],
+                              o["fine_tune_lrs"][0], validate, scratch_tuning, vectors)
+        r["word2vec_curves"].append(curve)
+        r["word2vec_accuracies"].append(curve[-1])
+        r["word2vec_seconds"].append(time.perf_counter() - t0)
+        print(f"encoder with a Word2Vec embedding, seed {seed}: accuracy {', '.join(f'{a:.4f}' for a in curve)} "
+              f"({r['word2vec_seconds'][-1]:.0f} s, Word2Vec included)", flush=True)
+    if o["pretrain_epochs"]:
         last, start = o["pretrain_epochs"], o["fine_tune_from"]
         points = tuple(sorted({c for c in o["checkpoints"] if c < last} | {last, start}))
         for seed in seeds:
@@ -233,7 +253,8 @@ def run_split(texts: list[str], labels: np.ndarray, plays: np.ndarray, o: dict[s
                       f"{run['seconds']:.0f} s{', cached' if run['cached'] else ''})", flush=True)
             r["pretrained_runs"].append(run)
     r["pretrained_accuracies"] = [run["accuracy"] for run in r["pretrained_runs"] if "accuracy" in run]
-    for key, values in (("encoder", r["encoder_accuracies"]), ("pretrained", r["pretrained_accuracies"])):
+    for key, values in (("encoder", r["encoder_accuracies"]), ("pretrained", r["pretrained_accuracies"]),
+                        ("word2vec", r["word2vec_accuracies"])):
         r[f"{key}_mean"], r[f"{key}_ci95_half_width"] = t_interval(values) if values else (NAN, NAN)
     return r
 
@@ -244,9 +265,15 @@ def _summary(r: dict[str, Any], o: dict[str, Any]) -> list[str]:
              f"{r['balance']['train']}, evaluation passages {r['balance']['test']}",
              f"evaluation plays: {', '.join(r['eval_plays'])}",
              f"majority class         : {r['majority_accuracy']:.4f}",
-             f"bag-of-words logistic  : {r['bow_accuracy']:.4f}  (95% Wilson {low:.4f}-{high:.4f})",
-             f"encoder from scratch   : {r['encoder_mean']:.4f} ± {r['encoder_ci95_half_width']:.4f}  (95% t over "
-             f"{len(r['encoder_accuracies'])} seeds: {', '.join(f'{a:.4f}' for a in r['encoder_accuracies'])})"]
+             f"bag-of-words logistic  : {r['bow_accuracy']:.4f}  (95% Wilson {low:.4f}-{high:.4f})"]
+    if r["encoder_accuracies"]:
+        lines.append(f"encoder from scratch   : {r['encoder_mean']:.4f} ± {r['encoder_ci95_half_width']:.4f}  (95% t "
+                     f"over {len(r['encoder_accuracies'])} seeds: "
+                     f"{', '.join(f'{a:.4f}' for a in r['encoder_accuracies'])})")
+    if r["word2vec_accuracies"]:
+        lines.append(f"encoder, Word2Vec emb.: {r['word2vec_mean']:.4f} ± {r['word2vec_ci95_half_width']:.4f}  (95% t "
+                     f"over {len(r['word2vec_accuracies'])} seeds: "
+                     f"{', '.join(f'{a:.4f}' for a in r['word2vec_accuracies'])})")
     for run in r["pretrained_runs"]:
         lines.append(f"masked LM, seed {run['settings']['seed']}: loss {run['loss'][0]:.3f} -> {run['loss'][-1]:.3f}, "
                      f"held-out {run['val_loss'][0]:.3f} -> {run['val_loss'][-1]:.3f} over {o['pretrain_epochs']} "
@@ -260,6 +287,16 @@ def _summary(r: dict[str, Any], o: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _reported(r: dict[str, Any]) -> tuple[str, str]:
+    """The model the verdict is about: the pre-trained encoder if any, else the Word2Vec-initialised one if
+    any, else the encoder from scratch (its result key and name)."""
+    if r["pretrained_accuracies"]:
+        return "pretrained", "pre-trained encoder"
+    if r["word2vec_accuracies"]:
+        return "word2vec", "encoder with a Word2Vec embedding"
+    return "encoder", "encoder"
+
+
 def main(seeds: int = 3, epochs: int = 4, quick: bool = False, out: str | None = None,
          train_per_play: int = 150, pretrain_epochs: int = 0, pretrain_lr: float = 1e-3,
          fine_tune_lrs: tuple[float, ...] = (1e-3,), extra_plays: bool = True, validate: bool = False,
@@ -267,7 +304,7 @@ def main(seeds: int = 3, epochs: int = 4, quick: bool = False, out: str | None =
          cache: str | None = None, pretrain_only: bool = False, scratch: bool = True,
          fine_tune_from: int | None = None, freeze_embedding: bool = False, label_smoothing: float = 0.0,
          head_dropout: float | None = None, features: bool = False, splits: int = 1,
-         first_split: int = 0) -> dict[str, Any]:
+         first_split: int = 0, word2vec: bool = False) -> dict[str, Any]:
     """Run the comparison; returns the accuracies, intervals, class balance and timings (and writes
     ``OUT/report.md`` and ``OUT/metrics.json`` when ``out`` is given).
 
@@ -275,10 +312,12 @@ def main(seeds: int = 3, epochs: int = 4, quick: bool = False, out: str | None =
     drawn from the training plays, play the test set's part: this is where every setting was chosen
     (per-epoch curves, several ``fine_tune_lrs`` and ``checkpoints``, and ``features`` are only available
     there). ``pretrain_only`` stops after pre-training (filling the cache, ``OUT/cache`` by default);
-    ``scratch=False`` skips the encoder from scratch. ``fine_tune_from`` (default ``pretrain_epochs``) is the
+    ``scratch=False`` skips the encoder from scratch; ``word2vec`` adds the encoder whose token embedding
+    starts from Word2Vec vectors of the unlabelled text. ``fine_tune_from`` (default ``pretrain_epochs``) is the
     saved pre-training epoch the reported classifier starts from. ``splits > 1`` (test only) repeats
     everything on split seeds ``first_split … first_split + splits - 1`` and adds the paired difference
-    (pre-trained, else scratch, encoder mean over seeds) − bag of words per split, with its t-interval."""
+    (pre-trained, else Word2Vec-initialised, else scratch encoder; mean over seeds) − bag of words per split,
+    with its t-interval."""
     start = time.perf_counter()
     if not validate and (len(fine_tune_lrs) != 1 or (checkpoints and not pretrain_only) or features):
         raise ValueError("main: several fine_tune_lrs or checkpoints, or features, are only allowed with "
@@ -304,22 +343,21 @@ def main(seeds: int = 3, epochs: int = 4, quick: bool = False, out: str | None =
         verdict = "no classifier trained (pre-training only)"
     elif splits == 1:
         r = per_split[0]
-        name, mean, half = (("pre-trained encoder", r["pretrained_mean"], r["pretrained_ci95_half_width"])
-                            if r["pretrained_accuracies"] else ("encoder", r["encoder_mean"],
-                                                                 r["encoder_ci95_half_width"]))
+        key, name = _reported(r)
+        mean, half = r[f"{key}_mean"], r[f"{key}_ci95_half_width"]
         low, high = r["bow_wilson95"]
         verdict = (f"the {name} beats the bag of words" if mean - half > high else
                    f"the bag of words beats the {name}" if low > mean + half else
                    f"the {name}'s and the bag of words' intervals overlap: no clear winner")
     else:
-        key = "pretrained_mean" if pretrain_epochs else "encoder_mean"
-        paired = paired_t_interval([r[key] for r in per_split], [r["bow_accuracy"] for r in per_split])
+        key, name = _reported(per_split[0])
+        paired = paired_t_interval([r[f"{key}_mean"] for r in per_split], [r["bow_accuracy"] for r in per_split])
         result["paired"] = paired._asdict()
-        lines.append(f"paired difference ({key.split('_')[0]} encoder - bag of words) per split: "
+        lines.append(f"paired difference ({name} - bag of words) per split: "
                      f"{', '.join(f'{d:+.4f}' for d in paired.differences)}; mean {paired.mean:+.4f}, 95% t over "
                      f"{splits} splits {paired.low:+.4f} .. {paired.high:+.4f}")
-        verdict = ("the encoder beats the bag of words across splits" if paired.low > 0 else
-                   "the bag of words beats the encoder across splits" if paired.high < 0 else
+        verdict = (f"the {name} beats the bag of words across splits" if paired.low > 0 else
+                   f"the bag of words beats the {name} across splits" if paired.high < 0 else
                    "the paired interval contains 0: no clear winner across splits")
     result.update(verdict=verdict, total_seconds=time.perf_counter() - start)
     lines.append(f"verdict: {verdict}; total {result['total_seconds']:.0f} s")
@@ -335,7 +373,8 @@ def main(seeds: int = 3, epochs: int = 4, quick: bool = False, out: str | None =
             rows += [[r["split_seed"], "majority class", f"{r['majority_accuracy']:.4f}", "–"],
                      [r["split_seed"], "TF-IDF logistic regression", f"{r['bow_accuracy']:.4f}",
                       f"{low:.4f}–{high:.4f} (Wilson)"]]
-            for key, label in (("encoder", "encoder from scratch"), ("pretrained", "encoder, masked-LM pre-trained")):
+            for key, label in (("encoder", "encoder from scratch"), ("word2vec", "encoder, Word2Vec embedding"),
+                               ("pretrained", "encoder, masked-LM pre-trained")):
                 if r[f"{key}_accuracies"]:
                     rows.append([r["split_seed"], f"{label} ({len(r[f'{key}_accuracies'])} seeds)",
                                  f"{r[f'{key}_mean']:.4f}", f"± {r[f'{key}_ci95_half_width']:.4f} (t over seeds)"])
@@ -376,6 +415,8 @@ if __name__ == "__main__":
     parser.add_argument("--label-smoothing", type=float, default=0.0)
     parser.add_argument("--head-dropout", type=float, default=None, help="dropout on the pooled vector")
     parser.add_argument("--features", action="store_true", help="with --validate: frozen features + LR too")
+    parser.add_argument("--word2vec", action="store_true",
+                        help="also train the encoder with its token embedding started from Word2Vec vectors")
     parser.add_argument("--quick", action="store_true")
     a = parser.parse_args()
     main(seeds=a.seeds, epochs=a.epochs, quick=a.quick, out=a.out, train_per_play=a.train_per_play,
@@ -385,4 +426,4 @@ if __name__ == "__main__":
          first_seed=a.first_seed, pretrain_batch=a.pretrain_batch, warmup=a.warmup, cache=a.cache,
          pretrain_only=a.pretrain_only, scratch=not a.no_scratch, fine_tune_from=a.fine_tune_from,
          freeze_embedding=a.freeze_embedding, label_smoothing=a.label_smoothing, head_dropout=a.head_dropout,
-         features=a.features, splits=a.splits, first_split=a.first_split)
+         features=a.features, splits=a.splits, first_split=a.first_split, word2vec=a.word2vec)
