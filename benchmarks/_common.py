@@ -65,7 +65,7 @@ def apply_kernels_option(choice: str) -> None:
         os.environ["BRICKWORK_DISABLE_KERNELS"] = "1"
     else:                                      # every family, by name (the recurrent one in float64 too)
         os.environ.pop("BRICKWORK_DISABLE_KERNELS", None)
-        os.environ["BRICKWORK_KERNELS"] = "convolution,recurrent,transformer,word2vec"
+        os.environ["BRICKWORK_KERNELS"] = "convolution,optimizer,recurrent,transformer,word2vec"
 
 
 def kernels_label() -> str:

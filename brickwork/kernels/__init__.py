@@ -14,7 +14,8 @@ environment variable ``BRICKWORK_DISABLE_KERNELS=1`` is set, and inside
 
 Kernels come in families, all on by default: ``"word2vec"``, ``"transformer"`` (the masked
 attention softmax, LayerNormalization and GELU row loops), ``"convolution"`` (depthwise
-convolution, max pooling, im2col/col2im, bias + ReLU) and ``"recurrent"`` (the LSTM — peephole
+convolution, max pooling, im2col/col2im, bias + ReLU), ``"optimizer"`` (Adam/AdamW and RMSprop updates in one
+pass per variable) and ``"recurrent"`` (the LSTM — peephole
 and coupled-gate variants too —, GRU and SimpleRNN time loops, in ``lstm_kernels``, ``gru_kernels`` and
 ``simple_rnn_kernels``; in float64 only when the family is :func:`chosen` by name, because there the scalar
 ``tanh`` makes the kernel slower than NumPy's vectorised one; see benchmarks/RESULTS.md). Choose the families
@@ -33,9 +34,9 @@ import numpy as np
 
 __all__ = ["FAMILIES", "available", "chosen", "enabled", "handles", "use_kernels"]
 
-FAMILIES = ("convolution", "recurrent", "transformer", "word2vec")
+FAMILIES = ("convolution", "optimizer", "recurrent", "transformer", "word2vec")
 _FLOATS = (np.float32, np.float64)
-_DEFAULT_FAMILIES = frozenset({"convolution", "recurrent", "transformer", "word2vec"})
+_DEFAULT_FAMILIES = frozenset(FAMILIES)
 _numba_missing: list = [False]                       # numba failed to import once: do not retry
 _switch: dict = {"on": True, "families": None}      # families None: the defaults (or BRICKWORK_KERNELS)
 

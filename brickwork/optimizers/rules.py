@@ -15,6 +15,14 @@ from brickwork.backend import get_array_module
 from brickwork.optimizers.base import Optimizer, check_number
 
 
+def _fused(*arrays: Any) -> bool:
+    """Whether the compiled one-pass update (:mod:`brickwork.kernels.optimizer_kernels`, the ``optimizer``
+    kernel family) takes these arrays: NumPy arrays of one float dtype, all C-contiguous."""
+    from brickwork import kernels
+
+    return kernels.handles("optimizer", *arrays) and all(a.flags.c_contiguous for a in arrays)
+
+
 def _check_adam_like(owner: str, beta_1: float, beta_2: float, epsilon: float) -> None:
     check_number(owner, "beta_1", beta_1, high=1.0, high_open=True)
     check_number(owner, "beta_2", beta_2, high=1.0, high_open=True)
@@ -138,8 +146,14 @@ class RMSprop(Optimizer):
         xp = get_array_module(var.data)
         t = var.dtype.type
         rho = t(self.rho)
-        work, denom = self.work_arrays(var, 2)   # in place: no temporaries per step
         v = slots["velocity"]
+        if not self.centered and _fused(var.data, g, v):
+            from brickwork.kernels.optimizer_kernels import rmsprop_update
+
+            momentum = slots["momentum"] if self.momentum else None
+            rmsprop_update(var.data, g, v, self.rho, lr, self.epsilon, momentum, self.momentum)
+            return
+        work, denom = self.work_arrays(var, 2)   # in place: no temporaries per step
         v *= rho
         xp.multiply(g, 1 - rho, out=work)
         work *= g
@@ -207,8 +221,18 @@ class Adam(Optimizer):
         xp = get_array_module(w)
         t = w.dtype.type
         step = self.iterations
-        work, denom = self.work_arrays(var, 2)   # in place: one pass per operation, no temporaries
         m, v = slots["momentum"], slots["velocity"]
+        if not self.amsgrad and _fused(w, g, m, v):  # the same operations in one pass (brickwork[fast])
+            from brickwork.kernels.optimizer_kernels import adam_update
+
+            if self.epsilon_outside:
+                adam_update(w, g, m, v, self.beta_1, self.beta_2, lr / (1 - self.beta_1 ** step), self.epsilon,
+                            math.sqrt(1 - self.beta_2 ** step))
+            else:
+                adam_update(w, g, m, v, self.beta_1, self.beta_2,
+                            lr * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step), self.epsilon)
+            return
+        work, denom = self.work_arrays(var, 2)   # in place: one pass per operation, no temporaries
         xp.subtract(g, m, out=work)
         work *= t(1 - self.beta_1)
         m += work                                 # m += (g - m)(1 - beta_1)
