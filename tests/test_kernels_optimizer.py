@@ -18,7 +18,11 @@ CONFIGS = {
     "adam, epsilon outside": lambda: bw.optimizers.Adam(3e-3, beta_2=0.99, epsilon=1e-8, epsilon_outside=True),
     "adamw, global clipping": lambda: bw.optimizers.AdamW(1e-3, weight_decay=0.1, beta_2=0.99, global_clipnorm=1.0),
     "adamw, schedule": lambda: bw.optimizers.AdamW(bw.optimizers.schedules.CosineDecay(1e-2, 10)),
+    "adam, clipnorm and clipvalue": lambda: bw.optimizers.Adam(1e-2, clipnorm=0.5, clipvalue=0.1),
+    "adam, global norm never reached": lambda: bw.optimizers.Adam(1e-2, global_clipnorm=1e6),
     "rmsprop": lambda: bw.optimizers.RMSprop(1e-2),
+    "rmsprop, weight decay, global clipping": lambda: bw.optimizers.RMSprop(1e-2, weight_decay=0.01,
+                                                                           global_clipnorm=0.5),
     "rmsprop, momentum": lambda: bw.optimizers.RMSprop(1e-2, rho=0.8, momentum=0.9, epsilon=1e-6),
     "adam, float beta_1 0.8": lambda: bw.optimizers.Adam(1e-2, beta_1=0.8, beta_2=0.95),
 }
@@ -77,6 +81,7 @@ def test_the_compiled_update_equals_the_numpy_update_bit_for_bit(name, dtype, mo
     (lambda: bw.optimizers.Adam(1e-2, amsgrad=True), False),
     (lambda: bw.optimizers.RMSprop(1e-2, centered=True), False),
     (lambda: bw.optimizers.Adam(1e-2), True),
+    (lambda: bw.optimizers.Adam(1e-2, gradient_decay=0.01), False),
 ])
 def test_cases_the_kernel_does_not_take_run_the_numpy_update(make, strided, monkeypatch):
     count = _calls(monkeypatch)

@@ -97,6 +97,7 @@ class Optimizer:
         self._no_decay_ids: set[int] = set()
         self._no_decay_pattern: re.Pattern[str] | None = None
         self._decay_cache: dict[int, bool] = {}
+        self.fused_updates = False  # set by apply: whether the compiled one-pass updates may run this step
 
     # -------------------------------------------------------- learning rate
     @property
@@ -128,9 +129,9 @@ class Optimizer:
                 out.append(g * (self.clipnorm / norm) if norm > self.clipnorm else g)
             grads = out
         if self.global_clipnorm is not None:
-            norm = float(xp.sqrt(sum(xp.sum(g * g, dtype=np.float64) for g in grads)))
-            if norm > self.global_clipnorm:
-                grads = [g * (self.global_clipnorm / norm) for g in grads]
+            scale = self._global_clip_scale(grads)
+            if scale is not None:
+                grads = [g * scale for g in grads]
         if self.clipvalue is not None:
             grads = [xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
@@ -150,6 +151,22 @@ class Optimizer:
 
     def update(self, var: Variable, grad: np.ndarray, slots: dict[str, np.ndarray], lr: float) -> None:
         raise NotImplementedError
+
+    def fused_update(self, var: Variable, grad: np.ndarray, slots: dict[str, np.ndarray], lr: float,
+                     decay: Any, grad_scale: float | None) -> bool:
+        """The whole step of one variable in one compiled pass, if this rule has one and it takes these arrays
+        (``apply`` asks only when the ``optimizer`` kernel family is on): the gradient times ``grad_scale``
+        (global clipping; None: 1), then :math:`w \\leftarrow w - w\\,\\text{decay}` (None: no weight decay),
+        then :meth:`update` — the same operations as ``apply``'s NumPy path, in its order. Returns False to
+        leave the variable to that path."""
+        return False
+
+    def _global_clip_scale(self, grads: list[np.ndarray]) -> float | None:
+        """``global_clipnorm / ‖g‖`` over all gradients when the norm exceeds it (what :meth:`_clip` multiplies
+        every gradient by), else None."""
+        xp = get_array_module(*grads)
+        norm = float(xp.sqrt(sum(xp.sum(g * g, dtype=np.float64) for g in grads)))
+        return self.global_clipnorm / norm if norm > self.global_clipnorm else None
 
     def work_arrays(self, var: Variable, count: int = 2) -> tuple[np.ndarray, ...]:
         """``count`` scratch arrays shaped like ``var`` for an in-place update, so that a step allocates
@@ -230,8 +247,12 @@ class Optimizer:
                 var_list.append(v)
         if not var_list:
             return
-        if self.clipnorm is not None or self.global_clipnorm is not None or self.clipvalue is not None:
+        self.fused_updates = _optimizer_kernels_enabled()
+        grad_scale = None                        # global clipping's factor, applied as each gradient is used
+        if self.clipnorm is not None or self.clipvalue is not None:
             grad_list = self._clip(grad_list)
+        elif self.global_clipnorm is not None:
+            grad_scale = self._global_clip_scale(grad_list)
         lr = self.learning_rate
         self.iterations += 1
         gradient_decay, weight_decay = self.gradient_decay, self.weight_decay
@@ -241,14 +262,20 @@ class Optimizer:
             if g.shape != data.shape:
                 raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} for variable "
                                  f"'{getattr(var, 'path', var.name)}' of shape {var.shape}.")
-            if g.dtype != data.dtype:
-                g = g.astype(data.dtype)
-            if gradient_decay:
-                g = g + data * data.dtype.type(gradient_decay)
-            if weight_decay and self._use_weight_decay(var):
-                data -= data * data.dtype.type(weight_decay * lr)
+            decay = data.dtype.type(weight_decay * lr) if weight_decay and self._use_weight_decay(var) else None
             var_slots = slots.get(id(var))
-            self.update(var, g, var_slots if var_slots is not None else self._slots_for(var), lr)
+            var_slots = var_slots if var_slots is not None else self._slots_for(var)
+            if not (self.fused_updates and g.dtype == data.dtype and not gradient_decay
+                    and self.fused_update(var, g, var_slots, lr, decay, grad_scale)):
+                if grad_scale is not None:
+                    g = g * grad_scale
+                if g.dtype != data.dtype:
+                    g = g.astype(data.dtype)
+                if gradient_decay:
+                    g = g + data * data.dtype.type(gradient_decay)
+                if decay is not None:
+                    data -= data * decay
+                self.update(var, g, var_slots, lr)
             if getattr(var, "constraint", None) is not None:
                 var.data[...] = var.constraint(var.data)
 
@@ -339,6 +366,12 @@ class Optimizer:
                 for name in names:
                     value = to_device(np.asarray(state[f"{i}/{name}"]), "gpu" if is_device_array(v.data) else "cpu")
                     slots[name] = value.astype(v.dtype) if value.dtype.kind == "f" else value
+
+
+def _optimizer_kernels_enabled() -> bool:
+    from brickwork import kernels
+
+    return kernels.enabled("optimizer")
 
 
 def _accept_torch_construction(init: Callable[..., None]) -> Callable[..., None]:

@@ -14,13 +14,15 @@ import numpy as np
 from brickwork.backend import get_array_module
 from brickwork.optimizers.base import Optimizer, check_number
 
+_FLOATS = (np.float32, np.float64)
+
 
 def _fused(*arrays: Any) -> bool:
-    """Whether the compiled one-pass update (:mod:`brickwork.kernels.optimizer_kernels`, the ``optimizer``
-    kernel family) takes these arrays: NumPy arrays of one float dtype, all C-contiguous."""
-    from brickwork import kernels
-
-    return kernels.handles("optimizer", *arrays) and all(a.flags.c_contiguous for a in arrays)
+    """Whether the compiled one-pass update (:mod:`brickwork.kernels.optimizer_kernels`) takes these arrays:
+    C-contiguous NumPy arrays of one float dtype."""
+    dtype = arrays[0].dtype
+    return dtype in _FLOATS and all(type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous
+                                    for a in arrays)
 
 
 def _check_adam_like(owner: str, beta_1: float, beta_2: float, epsilon: float) -> None:
@@ -147,12 +149,6 @@ class RMSprop(Optimizer):
         t = var.dtype.type
         rho = t(self.rho)
         v = slots["velocity"]
-        if not self.centered and _fused(var.data, g, v):
-            from brickwork.kernels.optimizer_kernels import rmsprop_update
-
-            momentum = slots["momentum"] if self.momentum else None
-            rmsprop_update(var.data, g, v, self.rho, lr, self.epsilon, momentum, self.momentum)
-            return
         work, denom = self.work_arrays(var, 2)   # in place: no temporaries per step
         v *= rho
         xp.multiply(g, 1 - rho, out=work)
@@ -178,6 +174,17 @@ class RMSprop(Optimizer):
             var.data -= m
         else:
             var.data -= work
+
+    def fused_update(self, var, g, slots, lr, decay, grad_scale):
+        """The uncentred update in one compiled pass (:mod:`brickwork.kernels.optimizer_kernels`)."""
+        v = slots["velocity"]
+        if self.centered or not _fused(var.data, g, v):
+            return False
+        from brickwork.kernels.optimizer_kernels import rmsprop_update
+
+        rmsprop_update(var.data, g, v, self.rho, lr, self.epsilon, slots["momentum"] if self.momentum else None,
+                       self.momentum, decay, grad_scale)
+        return True
 
     def get_config(self):
         cfg = super().get_config()
@@ -222,16 +229,6 @@ class Adam(Optimizer):
         t = w.dtype.type
         step = self.iterations
         m, v = slots["momentum"], slots["velocity"]
-        if not self.amsgrad and _fused(w, g, m, v):  # the same operations in one pass (brickwork[fast])
-            from brickwork.kernels.optimizer_kernels import adam_update
-
-            if self.epsilon_outside:
-                adam_update(w, g, m, v, self.beta_1, self.beta_2, lr / (1 - self.beta_1 ** step), self.epsilon,
-                            math.sqrt(1 - self.beta_2 ** step))
-            else:
-                adam_update(w, g, m, v, self.beta_1, self.beta_2,
-                            lr * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step), self.epsilon)
-            return
         work, denom = self.work_arrays(var, 2)   # in place: one pass per operation, no temporaries
         xp.subtract(g, m, out=work)
         work *= t(1 - self.beta_1)
@@ -255,6 +252,21 @@ class Adam(Optimizer):
             xp.multiply(m, t(alpha), out=work)
         work /= denom
         w -= work
+
+    def fused_update(self, var, g, slots, lr, decay, grad_scale):
+        """The update (AMSGrad excepted) in one compiled pass (:mod:`brickwork.kernels.optimizer_kernels`)."""
+        w, m, v = var.data, slots["momentum"], slots["velocity"]
+        if self.amsgrad or not _fused(w, g, m, v):
+            return False
+        from brickwork.kernels.optimizer_kernels import adam_update
+
+        step = self.iterations
+        if self.epsilon_outside:
+            alpha, scale = lr / (1 - self.beta_1 ** step), math.sqrt(1 - self.beta_2 ** step)
+        else:
+            alpha, scale = lr * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step), None
+        adam_update(w, g, m, v, self.beta_1, self.beta_2, alpha, self.epsilon, scale, decay, grad_scale)
+        return True
 
     def get_config(self):
         cfg = super().get_config()
