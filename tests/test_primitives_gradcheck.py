@@ -60,6 +60,23 @@ def test_linear(lead, k, m, seed):
     check(F.linear, arrays(rng, lead + (k,)), arrays(rng, (k, m)))
 
 
+@given(lead=shapes(1, 2, 1, 3), m=st.integers(1, 3), seed=st.integers(0, 999))
+def test_linear_with_a_narrow_output(lead, m, seed):
+    """``n_in >= 16 n_out``: the weight gradient is taken as (Ȳᵀ X)ᵀ (see Linear's docstring)."""
+    rng = seeded(seed)
+    k = 16 * m + 3
+    check(F.linear, arrays(rng, lead + (k,)), arrays(rng, (k, m)), arrays(rng, (m,)))
+
+
+def test_a_narrow_linear_leaves_a_c_ordered_weight_gradient_equal_to_xt_g():
+    rng = seeded(0)
+    x, g = rng.standard_normal((8, 5, 200)), rng.standard_normal((8, 5, 4))
+    w = bw.Tensor(rng.standard_normal((200, 4)), requires_grad=True)
+    (F.linear(bw.Tensor(x), w) * bw.Tensor(g)).sum().backward()
+    assert w.grad.flags.c_contiguous
+    np.testing.assert_allclose(w.grad, x.reshape(-1, 200).T @ g.reshape(-1, 4), rtol=1e-12, atol=1e-12)
+
+
 REDUCTIONS = {"sum": F.sum, "mean": F.mean, "max": F.max, "min": F.min}
 
 

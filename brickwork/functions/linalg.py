@@ -62,7 +62,15 @@ class Linear(Function):
 
     ``bar X`` is only computed when ``X`` requires a gradient (it does not for
     the first layer of a network fed with data).
+
+    For a narrow output (``n_out <= 32`` and ``n_in >= 16 n_out``) :math:`\bar W` is computed as
+    :math:`(\bar Y^{\top} X)^{\top}` — PyTorch's orientation for its ``(out, in)`` weight: BLAS then
+    splits the long ``n_in`` side of its output. Measured on the seed-001 MLP's first layer (batch 512,
+    10,000 → 16), the training step was 6–8 % faster on 1 and on 2 threads.
     """
+
+    NARROW_OUTPUT = 32       # at most this many output columns, and
+    WIDE_INPUT_RATIO = 16    # at least this many times as many input columns: the transposed product
 
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
@@ -76,7 +84,14 @@ class Linear(Function):
         x, w = self.x, self.w
         g2 = gy.reshape(-1, gy.shape[-1])
         gx = (g2 @ w.T).reshape(x.shape) if self.needs_input_grad[0] else None
-        gw = x.reshape(-1, x.shape[-1]).T @ g2 if self.needs_input_grad[1] else None
+        gw = None
+        if self.needs_input_grad[1]:
+            x2 = x.reshape(-1, x.shape[-1])
+            n_in, n_out = w.shape
+            if n_out <= self.NARROW_OUTPUT and n_in >= self.WIDE_INPUT_RATIO * n_out:
+                gw = (g2.T @ x2).T       # an F-ordered (n_in, n_out) view; the leaf's .grad is a C copy
+            else:
+                gw = x2.T @ g2
         if len(self.needs_input_grad) == 3:
             gb = g2.sum(axis=0) if self.needs_input_grad[2] else None
             return gx, gw, gb
