@@ -1,4 +1,4 @@
-"""Test helpers: hypothesis strategies for shapes and arrays, and PyTorch conversion."""
+"""Test helpers: hypothesis strategies for shapes and arrays, PyTorch conversion, and loading an example."""
 
 from __future__ import annotations
 
@@ -64,3 +64,15 @@ def weighted_sum(outs, phase: float = 0.3, wave=np.sin):
         term = (o * bw.Tensor(weights)).sum()
         loss = term if loss is None else loss + term
     return loss
+
+
+def load_example(name: str, module_name: str | None = None):
+    """``examples/<name>.py`` imported as a module (without running its ``__main__`` block)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(module_name or f"example_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import load_example
 
 from brickwork.datasets import shakespeare_genres as G
 
@@ -77,14 +78,7 @@ def test_split_errors():
 
 
 def _example():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent.parent / "examples" / "shakespeare_genre.py"
-    spec = importlib.util.spec_from_file_location("shakespeare_genre_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("shakespeare_genre", "shakespeare_genre_example")
 
 
 def test_example_never_pretrains_or_validates_on_test_plays(tmp_path):

@@ -4,11 +4,9 @@ the genre example's ``word2vec`` path."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+from helpers import load_example
 
 import brickwork as bw
 from brickwork.applications.text_encoder import bert_classifier
@@ -101,11 +99,7 @@ def test_bad_inputs_are_named():
 
 
 def _example():
-    path = Path(__file__).resolve().parents[1] / "examples" / "shakespeare_genre.py"
-    spec = importlib.util.spec_from_file_location("shakespeare_genre_w2v", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("shakespeare_genre", "shakespeare_genre_w2v")
 
 
 def test_the_genre_example_starts_its_word2vec_encoder_from_the_vectors(monkeypatch):

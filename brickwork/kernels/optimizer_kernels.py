@@ -29,13 +29,21 @@ from numba import njit
 _OPTIONS = dict(cache=True, fastmath=False, nogil=True, error_model="numpy")
 
 
+@njit(**_OPTIONS, inline="always")
+def _prepared(g, w, i, gs, decay, scaled, decayed):  # pragma: no cover - compiled
+    """What ``Optimizer.apply`` does before a rule's update, for element ``i``: the gradient times global
+    clipping's factor, and the weight after decoupled decay ``w - w * decay``."""
+    gi = g[i] * gs if scaled else g[i]
+    wi = w[i] - w[i] * decay if decayed else w[i]
+    return gi, wi
+
+
 @njit(**_OPTIONS)
 def _adam(w, g, m, v, c, divide, decayed, scaled):  # pragma: no cover - compiled
     one_b1, one_b2, alpha, scale, eps, decay, gs = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
     w, g, m, v = w.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1)   # views: C-contiguous arrays
     for i in range(w.size):
-        gi = g[i] * gs if scaled else g[i]
-        wi = w[i] - w[i] * decay if decayed else w[i]
+        gi, wi = _prepared(g, w, i, gs, decay, scaled, decayed)
         mi = m[i] + (gi - m[i]) * one_b1
         vi = v[i] + (gi * gi - v[i]) * one_b2
         m[i] = mi
@@ -51,8 +59,7 @@ def _rmsprop(w, g, v, p, c, has_momentum, decayed, scaled):  # pragma: no cover 
     rho, one_rho, lr, eps, mu, decay, gs = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
     w, g, v, p = w.reshape(-1), g.reshape(-1), v.reshape(-1), p.reshape(-1)   # views: C-contiguous arrays
     for i in range(w.size):
-        gi = g[i] * gs if scaled else g[i]
-        wi = w[i] - w[i] * decay if decayed else w[i]
+        gi, wi = _prepared(g, w, i, gs, decay, scaled, decayed)
         vi = v[i] * rho + (gi * one_rho) * gi
         v[i] = vi
         step = (gi * lr) / np.sqrt(vi + eps)
