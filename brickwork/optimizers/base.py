@@ -97,7 +97,6 @@ class Optimizer:
         self._no_decay_ids: set[int] = set()
         self._no_decay_pattern: re.Pattern[str] | None = None
         self._decay_cache: dict[int, bool] = {}
-        self.fused_updates = False  # set by apply: whether the compiled one-pass updates may run this step
 
     # -------------------------------------------------------- learning rate
     @property
@@ -247,7 +246,7 @@ class Optimizer:
                 var_list.append(v)
         if not var_list:
             return
-        self.fused_updates = _optimizer_kernels_enabled()
+        fused = _optimizer_kernels_enabled()   # the compiled one-pass updates may run (asked once per step)
         grad_scale = None                        # global clipping's factor, applied as each gradient is used
         if self.clipnorm is not None or self.clipvalue is not None:
             grad_list = self._clip(grad_list)
@@ -265,7 +264,7 @@ class Optimizer:
             decay = data.dtype.type(weight_decay * lr) if weight_decay and self._use_weight_decay(var) else None
             var_slots = slots.get(id(var))
             var_slots = var_slots if var_slots is not None else self._slots_for(var)
-            if not (self.fused_updates and g.dtype == data.dtype and not gradient_decay
+            if not (fused and g.dtype == data.dtype and not gradient_decay
                     and self.fused_update(var, g, var_slots, lr, decay, grad_scale)):
                 if grad_scale is not None:
                     g = g * grad_scale

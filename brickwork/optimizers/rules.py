@@ -148,8 +148,8 @@ class RMSprop(Optimizer):
         xp = get_array_module(var.data)
         t = var.dtype.type
         rho = t(self.rho)
-        v = slots["velocity"]
         work, denom = self.work_arrays(var, 2)   # in place: no temporaries per step
+        v = slots["velocity"]
         v *= rho
         xp.multiply(g, 1 - rho, out=work)
         work *= g
@@ -177,13 +177,12 @@ class RMSprop(Optimizer):
 
     def fused_update(self, var, g, slots, lr, decay, grad_scale):
         """The uncentred update in one compiled pass (:mod:`brickwork.kernels.optimizer_kernels`)."""
-        v = slots["velocity"]
-        if self.centered or not _fused(var.data, g, v):
+        v, momentum = slots["velocity"], slots["momentum"] if self.momentum else None
+        if self.centered or not _fused(var.data, g, v, *([momentum] if momentum is not None else [])):
             return False
         from brickwork.kernels.optimizer_kernels import rmsprop_update
 
-        rmsprop_update(var.data, g, v, self.rho, lr, self.epsilon, slots["momentum"] if self.momentum else None,
-                       self.momentum, decay, grad_scale)
+        rmsprop_update(var.data, g, v, self.rho, lr, self.epsilon, momentum, self.momentum, decay, grad_scale)
         return True
 
     def get_config(self):
