@@ -26,7 +26,7 @@ Models, on the same split:
   scores the frozen encoder's masked-mean-pooled layer outputs in a logistic regression.
 * encoder, Word2Vec embedding (``--word2vec``): the encoder from scratch, but its token embedding starts from
   skip-gram Word2Vec vectors (:mod:`brickwork.applications.token_vectors`) learned in seconds on the same
-  unlabelled text the masked LM would read, one Word2Vec per seed.
+  unlabelled text the masked LM would read, one Word2Vec per seed (``--freeze-embedding`` keeps them fixed).
 * majority class of the labelled set.
 
 ``--validate`` drops the six test plays and scores two more plays per genre taken from the training plays
@@ -220,7 +220,7 @@ def run_split(texts: list[str], labels: np.ndarray, plays: np.ndarray, o: dict[s
         t0 = time.perf_counter()
         vectors = word2vec_token_vectors(x_unlabelled, VOCABULARY, EMBEDDING_DIM, seed=seed)
         curve = train_encoder(x_train, y_train, x_test, y_test, len(classes), seed, o["epochs"],
-                              o["fine_tune_lrs"][0], validate, scratch_tuning, vectors)
+                              o["fine_tune_lrs"][0], validate, tuning, vectors)  # learned vectors may be frozen
         r["word2vec_curves"].append(curve)
         r["word2vec_accuracies"].append(curve[-1])
         r["word2vec_seconds"].append(time.perf_counter() - t0)

@@ -123,6 +123,28 @@ def test_the_genre_example_starts_its_word2vec_encoder_from_the_vectors(monkeypa
     assert not np.array_equal(seen["tokens"], vectors)
 
 
+def test_the_genre_example_can_keep_its_word2vec_embedding_frozen(monkeypatch):
+    """``--freeze-embedding`` applies to the Word2Vec-initialised encoder (its vectors are learned, not random):
+    after fine-tuning the token rows are still the vectors, and unfrozen they move."""
+    example = _example()
+    after = {}
+    real = example.fine_tune
+
+    def spy(model, *args, **kwargs):
+        result = real(model, *args, **kwargs)
+        after["tokens"] = model.get_layer("embedding").get_weights()[0].copy()
+        return result
+
+    monkeypatch.setattr(example, "fine_tune", spy)
+    x = np.random.default_rng(0).integers(1, 200, size=(16, example.WORDS)).astype(np.int32)
+    y = np.arange(16) % 3
+    vectors = np.random.default_rng(1).normal(0, 0.2, (example.VOCABULARY, example.EMBEDDING_DIM)).astype(np.float32)
+    example.train_encoder(x, y, x, y, 3, seed=0, epochs=1, tuning={"freeze_embedding": True}, vectors=vectors)
+    np.testing.assert_array_equal(after["tokens"], vectors)
+    example.train_encoder(x, y, x, y, 3, seed=0, epochs=1, tuning={"freeze_embedding": False}, vectors=vectors)
+    assert not np.array_equal(after["tokens"], vectors)
+
+
 @pytest.mark.slow
 def test_the_genre_example_reports_the_word2vec_encoder(tmp_path, monkeypatch, capsys):
     """``main(word2vec=True)`` on the shipped plays (quick): the Word2Vec-initialised encoder is scored per seed,
